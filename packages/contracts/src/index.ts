@@ -1,0 +1,9 @@
+import './formats.js';
+
+export * from './bigquery-schema.js';
+export * from './validate.js';
+export * from './sensor.js';
+export * from './machinery.js';
+export * from './alarm.js';
+export * from './lineage.js';
+export { registerFormats } from './formats.js';

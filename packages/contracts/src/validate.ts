@@ -1,0 +1,39 @@
+import type { Static, TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+
+/** One reason a value failed its contract, addressed by JSON pointer. */
+export interface ContractIssue {
+  path: string;
+  message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: ContractIssue[] };
+
+/** A compiled validator for one contract; compile once, call per message. */
+export interface Validator<T extends TSchema> {
+  readonly schema: T;
+  check(value: unknown): value is Static<T>;
+  validate(value: unknown): ValidationResult<Static<T>>;
+}
+
+export function compileValidator<T extends TSchema>(schema: T, maxIssues = 20): Validator<T> {
+  const compiled: TypeCheck<T> = TypeCompiler.Compile(schema);
+  return {
+    schema,
+    check: (value): value is Static<T> => compiled.Check(value),
+    validate(value) {
+      if (compiled.Check(value)) return { ok: true, value };
+      const issues: ContractIssue[] = [];
+      for (const error of compiled.Errors(value)) {
+        issues.push({ path: error.path || '/', message: error.message });
+        if (issues.length >= maxIssues) break;
+      }
+      return { ok: false, issues };
+    },
+  };
+}
+
+/** Formats issues into one line, for dead-letter attributes and HTTP reasons. */
+export function describeIssues(issues: ContractIssue[]): string {
+  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+}

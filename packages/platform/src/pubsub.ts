@@ -1,0 +1,262 @@
+import { PubSub, type Message, type Subscription, type Topic } from '@google-cloud/pubsub';
+import type { TSchema, Static } from '@sinclair/typebox';
+import { describeIssues, type Validator } from '@mine/contracts';
+import type { Logger } from 'pino';
+import type { PubSubMetrics } from './metrics.js';
+
+/** One cached client per process; PUBSUB_EMULATOR_HOST is honoured by the library itself. */
+export function createPubSub(projectId: string): PubSub {
+  return new PubSub({ projectId });
+}
+
+/** Attribute names on dead-lettered messages, so operators can filter and replay. */
+export const DEAD_LETTER_ATTRIBUTES = {
+  reason: 'dlq_reason',
+  detail: 'dlq_detail',
+  subscription: 'dlq_source_subscription',
+  messageId: 'dlq_original_message_id',
+  publishTime: 'dlq_original_publish_time',
+  deadLetteredAt: 'dlq_dead_lettered_at',
+} as const;
+
+/**
+ * A message that can never succeed (bad JSON, contract violation, a reference to
+ * nothing). The subscriber dead-letters it with the reason instead of retrying.
+ */
+export class PoisonMessageError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly detail?: string,
+  ) {
+    super(detail ? `${reason}: ${detail}` : reason);
+    this.name = 'PoisonMessageError';
+  }
+}
+
+export interface PublisherOptions {
+  /** Messages per batch request (Pub/Sub allows 1000). */
+  maxMessages?: number;
+  /** How long a batch waits to fill. */
+  maxMilliseconds?: number;
+  metrics?: PubSubMetrics;
+}
+
+export interface OutgoingMessage {
+  data: Buffer | object;
+  attributes?: Record<string, string>;
+  orderingKey?: string;
+}
+
+/**
+ * Publishes with client-side batching and tracks what is still unacknowledged,
+ * so an intake service can shed load before memory grows.
+ */
+export class Publisher {
+  readonly topic: Topic;
+  private inFlightMessages = 0;
+  private inFlightBytes = 0;
+
+  constructor(
+    pubsub: PubSub,
+    readonly topicName: string,
+    private readonly options: PublisherOptions = {},
+  ) {
+    this.topic = pubsub.topic(topicName, {
+      batching: {
+        maxMessages: options.maxMessages ?? 500,
+        maxMilliseconds: options.maxMilliseconds ?? 10,
+        maxBytes: 9 * 1024 * 1024,
+      },
+    });
+  }
+
+  get pending(): { messages: number; bytes: number } {
+    return { messages: this.inFlightMessages, bytes: this.inFlightBytes };
+  }
+
+  /** Resolves with the message id once Pub/Sub has stored the message. */
+  async publish(message: OutgoingMessage): Promise<string> {
+    const data = Buffer.isBuffer(message.data) ? message.data : Buffer.from(JSON.stringify(message.data));
+    this.inFlightMessages += 1;
+    this.inFlightBytes += data.length;
+    try {
+      const id = await this.topic.publishMessage({
+        data,
+        ...(message.attributes ? { attributes: message.attributes } : {}),
+        ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
+      });
+      this.options.metrics?.published.inc({ topic: this.topicName });
+      return id;
+    } catch (error) {
+      this.options.metrics?.publishFailures.inc({ topic: this.topicName });
+      throw error;
+    } finally {
+      this.inFlightMessages -= 1;
+      this.inFlightBytes -= data.length;
+    }
+  }
+
+  /** Publishes all messages; resolves only when every one is stored, rejects if any failed. */
+  async publishAll(messages: OutgoingMessage[]): Promise<string[]> {
+    const results = await Promise.allSettled(messages.map((m) => this.publish(m)));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return results.map((r) => (r as PromiseFulfilledResult<string>).value);
+  }
+
+  async flush(): Promise<void> {
+    await this.topic.flush();
+  }
+}
+
+/** What a handler gets: the validated body plus the Pub/Sub envelope. */
+export interface ReceivedMessage<T> {
+  body: T;
+  attributes: Record<string, string>;
+  id: string;
+  publishTime: Date;
+  deliveryAttempt: number;
+}
+
+export interface SubscriberOptions<S extends TSchema> {
+  subscription: string;
+  /** Contract the JSON body must satisfy; a violation is dead-lettered at once. */
+  validator: Validator<S>;
+  /**
+   * Does the message's work. Resolve only when the effect is durable: the
+   * message is acknowledged right after. Throw PoisonMessageError to dead-letter,
+   * anything else to have Pub/Sub redeliver it (with the subscription's backoff).
+   */
+  handle: (message: ReceivedMessage<Static<S>>) => Promise<void>;
+  /** Topic for poison messages; the subscription's own dead-letter policy handles retries exhausted. */
+  deadLetterTopic: string;
+  /** Messages held at once, unacknowledged (flow control). */
+  maxInFlight?: number;
+  logger: Logger;
+  metrics?: PubSubMetrics;
+}
+
+/**
+ * Pulls a subscription with flow control, acks only after the handler's
+ * effect is durable, dead-letters poison messages with the reason in attributes,
+ * and drains in-flight work on close.
+ */
+export class Subscriber<S extends TSchema> {
+  private subscription?: Subscription;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly deadLetter: Publisher;
+  private closing = false;
+
+  constructor(
+    private readonly pubsub: PubSub,
+    private readonly options: SubscriberOptions<S>,
+  ) {
+    this.deadLetter = new Publisher(pubsub, options.deadLetterTopic, { maxMilliseconds: 5, ...(options.metrics ? { metrics: options.metrics } : {}) });
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  start(): void {
+    const { options } = this;
+    this.subscription = this.pubsub.subscription(options.subscription, {
+      flowControl: { maxMessages: options.maxInFlight ?? 1000, allowExcessMessages: false },
+    });
+    this.subscription.on('message', (message: Message) => {
+      const work = this.process(message).finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
+    });
+    // Without an error listener the client would throw on a stream error and kill the process.
+    this.subscription.on('error', (error) => {
+      options.logger.error({ err: error, subscription: options.subscription }, 'subscription stream error');
+    });
+  }
+
+  private async process(message: Message): Promise<void> {
+    const { options } = this;
+    const labels = { subscription: options.subscription };
+    const started = process.hrtime.bigint();
+    options.metrics?.received.inc(labels);
+    if (this.closing) {
+      message.nack();
+      return;
+    }
+    try {
+      const body = this.parse(message);
+      await options.handle({
+        body,
+        attributes: message.attributes ?? {},
+        id: message.id,
+        publishTime: new Date(message.publishTime.valueOf()),
+        deliveryAttempt: message.deliveryAttempt ?? 1,
+      });
+      await message.ackWithResponse();
+      options.metrics?.acked.inc(labels);
+    } catch (error) {
+      if (error instanceof PoisonMessageError) {
+        await this.sendToDeadLetter(message, error);
+        return;
+      }
+      options.logger.warn(
+        { err: error, messageId: message.id, deliveryAttempt: message.deliveryAttempt, subscription: options.subscription },
+        'handler failed; message returned for redelivery',
+      );
+      message.nack();
+      options.metrics?.nacked.inc(labels);
+    } finally {
+      options.metrics?.handleSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private parse(message: Message): Static<S> {
+    let json: unknown;
+    try {
+      json = JSON.parse(message.data.toString('utf8'));
+    } catch (error) {
+      throw new PoisonMessageError('invalid_json', (error as Error).message);
+    }
+    const result = this.options.validator.validate(json);
+    if (!result.ok) throw new PoisonMessageError('contract_violation', describeIssues(result.issues));
+    return result.value;
+  }
+
+  private async sendToDeadLetter(message: Message, error: PoisonMessageError): Promise<void> {
+    const { options } = this;
+    try {
+      await this.deadLetter.publish({
+        data: message.data,
+        attributes: {
+          ...(message.attributes ?? {}),
+          [DEAD_LETTER_ATTRIBUTES.reason]: error.reason,
+          [DEAD_LETTER_ATTRIBUTES.detail]: (error.detail ?? '').slice(0, 1024),
+          [DEAD_LETTER_ATTRIBUTES.subscription]: options.subscription,
+          [DEAD_LETTER_ATTRIBUTES.messageId]: message.id,
+          [DEAD_LETTER_ATTRIBUTES.publishTime]: new Date(message.publishTime.valueOf()).toISOString(),
+          [DEAD_LETTER_ATTRIBUTES.deadLetteredAt]: new Date().toISOString(),
+        },
+      });
+      // Ack only once the dead-letter copy is stored: nothing is dropped.
+      await message.ackWithResponse();
+      options.metrics?.deadLettered.inc({ subscription: options.subscription, reason: error.reason });
+      options.logger.warn({ messageId: message.id, reason: error.reason, detail: error.detail }, 'message dead-lettered');
+    } catch (publishError) {
+      options.logger.error({ err: publishError, messageId: message.id }, 'dead-letter publish failed; message returned');
+      message.nack();
+    }
+  }
+
+  /** Stops pulling, waits for in-flight handlers (up to timeoutMs), then closes the stream. */
+  async close(timeoutMs = 20_000): Promise<void> {
+    this.closing = true;
+    const drained = Promise.allSettled([...this.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([drained, timeout]);
+    clearTimeout(timer);
+    await this.subscription?.close();
+    await this.deadLetter.flush();
+  }
+}
