@@ -166,9 +166,11 @@ cmd_status() {
 cmd_env() {
   cat <<ENV
 export GCP_PROJECT_ID=mine-local
+# Local runs never are on GCE; this stops Google's auth library probing for a metadata server.
+export METADATA_SERVER_DETECTION=none
 export PUBSUB_EMULATOR_HOST=127.0.0.1:$PUBSUB_PORT
-export STORAGE_EMULATOR_HOST=http://127.0.0.1:$GCS_PORT
-export BIGQUERY_EMULATOR_HOST=127.0.0.1:$BIGQUERY_PORT
+export STORAGE_API_ENDPOINT=http://127.0.0.1:$GCS_PORT
+export BIGQUERY_API_ENDPOINT=http://127.0.0.1:$BIGQUERY_PORT
 export S3_ENDPOINT=http://127.0.0.1:$MINIO_PORT
 export AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=minioadmin

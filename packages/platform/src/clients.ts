@@ -1,12 +1,15 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { Storage } from '@google-cloud/storage';
 import { S3Client } from '@aws-sdk/client-s3';
+import { OAuth2Client } from 'google-auth-library';
 
 /** Emulator endpoints are explicit config, so the same code reaches GCP or the local stack. */
 export interface GoogleClientSettings {
   projectId: string;
-  bigqueryEmulatorHost?: string | undefined;
-  storageEmulatorHost?: string | undefined;
+  /** BigQuery API root of an emulator (http://host:port). */
+  bigqueryApiEndpoint?: string | undefined;
+  /** Cloud Storage API root of an emulator (http://host:port). */
+  storageApiEndpoint?: string | undefined;
   location?: string | undefined;
 }
 
@@ -15,10 +18,11 @@ function asUrl(host: string): string {
 }
 
 export function createBigQuery(settings: GoogleClientSettings): BigQuery {
-  if (settings.bigqueryEmulatorHost) {
+  if (settings.bigqueryApiEndpoint) {
     return new BigQuery({
       projectId: settings.projectId,
-      apiEndpoint: asUrl(settings.bigqueryEmulatorHost),
+      apiEndpoint: asUrl(settings.bigqueryApiEndpoint),
+      authClient: emulatorCredentials(),
       ...(settings.location ? { location: settings.location } : {}),
     });
   }
@@ -26,10 +30,10 @@ export function createBigQuery(settings: GoogleClientSettings): BigQuery {
 }
 
 export function createStorage(settings: GoogleClientSettings): Storage {
-  if (settings.storageEmulatorHost) {
+  if (settings.storageApiEndpoint) {
     return new Storage({
       projectId: settings.projectId,
-      apiEndpoint: asUrl(settings.storageEmulatorHost),
+      apiEndpoint: asUrl(settings.storageApiEndpoint),
     });
   }
   return new Storage({ projectId: settings.projectId });
@@ -53,3 +57,13 @@ export function createS3(settings: S3Settings): S3Client {
   });
 }
 
+
+/**
+ * Emulators accept any token. A fixed one keeps the client from searching for
+ * credentials (and from probing the GCE metadata server, which stalls for seconds).
+ */
+function emulatorCredentials(): OAuth2Client {
+  const client = new OAuth2Client();
+  client.setCredentials({ access_token: 'emulator', expiry_date: Date.now() + 10 * 365 * 24 * 3600 * 1000 });
+  return client;
+}

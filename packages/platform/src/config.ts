@@ -15,8 +15,8 @@ export class ConfigError extends Error {
 }
 
 /**
- * Settings every service shares. Emulator hosts are read by the Google client
- * libraries themselves; they are declared here so they are documented and validated.
+ * Settings every service shares. PUBSUB_EMULATOR_HOST is read by the Pub/Sub
+ * client itself; it is declared here so it is documented and validated.
  */
 export const PlatformEnv = {
   GCP_PROJECT_ID: Type.String({ minLength: 1, default: 'mine-local', description: 'Google Cloud project' }),
@@ -25,9 +25,11 @@ export const PlatformEnv = {
     { default: 'info', description: 'pino log level' },
   ),
   PUBSUB_EMULATOR_HOST: Type.Optional(Type.String({ description: 'host:port of the Pub/Sub emulator (local only)' })),
-  BIGQUERY_EMULATOR_HOST: Type.Optional(Type.String({ description: 'host:port of the BigQuery emulator (local only)' })),
-  STORAGE_EMULATOR_HOST: Type.Optional(
-    Type.String({ description: 'URL of the Cloud Storage emulator, e.g. http://127.0.0.1:4443 (local only)' }),
+  // Not BIGQUERY_EMULATOR_HOST: the Node client takes that variable as its whole base URL and ignores apiEndpoint.
+  BIGQUERY_API_ENDPOINT: Type.Optional(Type.String({ description: 'BigQuery API root of an emulator, e.g. http://127.0.0.1:9050 (local only)' })),
+  // Likewise not STORAGE_EMULATOR_HOST, which the Node client also takes as its whole base URL.
+  STORAGE_API_ENDPOINT: Type.Optional(
+    Type.String({ description: 'Cloud Storage API root of an emulator, e.g. http://127.0.0.1:4443 (local only)' }),
   ),
   BIGQUERY_LOCATION: Type.String({ default: 'EU', description: 'location of datasets and jobs' }),
   LINEAGE_TRANSPORT: Type.Union([Type.Literal('log'), Type.Literal('http'), Type.Literal('google'), Type.Literal('none')], {

@@ -21,7 +21,7 @@ export interface ObservabilityOptions {
  */
 export const observability = fp<ObservabilityOptions>(
   async (app: FastifyInstance, options) => {
-    const hidden = { schema: { hide: true }, logLevel: 'warn' as const };
+    const hidden = { schema: { hide: true } as object, logLevel: 'warn' as const };
     app.get('/healthz', hidden, async () => ({ status: 'ok' }));
     app.get('/readyz', hidden, async (_request, reply) => {
       if (options.isDraining?.()) return reply.code(503).send({ status: 'draining' });

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -30,7 +30,7 @@ export interface LoggerSettings {
   level?: string;
   redact?: string[];
   /** Where lines go; tests pass a stream to read them back. */
-  destination?: pino.DestinationStream;
+  destination?: DestinationStream;
 }
 
 /** The one logger factory: JSON lines with Cloud Logging severity and secrets redacted. */

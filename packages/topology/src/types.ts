@@ -1,0 +1,77 @@
+import type { TObject } from '@sinclair/typebox';
+
+/** Stages that own resources; matches services/<name> and Kubernetes object names. */
+export type ServiceName =
+  | 'sensor-gateway'
+  | 'mobile-issues-api'
+  | 'mobile-issues-sink'
+  | 'alert-evaluator'
+  | 'lake-compactor'
+  | 'db-extractor'
+  | 's3-avro-sync';
+
+export interface TopicSpec {
+  name: string;
+  description: string;
+  /** Contract of the message body, by its $id. */
+  contract?: string;
+  publishers: ServiceName[];
+  /** How long Pub/Sub keeps messages, for replay after an incident. */
+  retentionSeconds: number;
+}
+
+/** Resources no service consumes: dead-letter holds, read by people and replay tools. */
+export type Owner = ServiceName | 'operators';
+
+export interface SubscriptionSpec {
+  name: string;
+  topic: string;
+  owner: Owner;
+  description: string;
+  ackDeadlineSeconds: number;
+  /** Retries exhausted go here; poison messages are sent there by the subscriber at once. */
+  deadLetterTopic?: string;
+  maxDeliveryAttempts?: number;
+  retry: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
+  /** Optional Pub/Sub filter, e.g. on message attributes. */
+  filter?: string;
+}
+
+export interface TableSpec {
+  dataset: string;
+  name: string;
+  description: string;
+  contract: TObject;
+  owner: ServiceName;
+  partitioning?: { field: string; type: 'DAY' | 'HOUR' | 'MONTH' };
+  clustering?: string[];
+}
+
+export interface DatasetSpec {
+  name: string;
+  description: string;
+  /** Who may write: the service accounts bound as data editors. */
+  writers: ServiceName[];
+}
+
+export interface BucketSpec {
+  /** Logical name; the real bucket is `${projectId}-${name}` (bucket names are global). */
+  name: string;
+  description: string;
+  writers: ServiceName[];
+  readers: ServiceName[];
+  /** Objects under a prefix are deleted after the given days. */
+  lifecycle?: { prefix: string; deleteAfterDays: number }[];
+}
+
+export interface Topology {
+  topics: TopicSpec[];
+  subscriptions: SubscriptionSpec[];
+  datasets: DatasetSpec[];
+  tables: TableSpec[];
+  buckets: BucketSpec[];
+}
+
+export function bucketName(bucket: Pick<BucketSpec, 'name'>, projectId: string): string {
+  return `${projectId}-${bucket.name}`;
+}
