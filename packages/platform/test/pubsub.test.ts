@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from '@sinclair/typebox';
+import { compileValidator } from '@mine/contracts';
+import { createTestTopic, pullMessages, uniqueName, waitFor } from '@mine/testkit';
+import { DEAD_LETTER_ATTRIBUTES, PoisonMessageError, Publisher, Subscriber, createLogger, createMetrics, createPubSub, pubsubMetrics } from '../src/index.js';
+
+const pubsub = createPubSub('mine-local');
+const logger = createLogger({ service: 'pubsub-test', level: 'silent' });
+const Reading = Type.Object({ id: Type.Integer(), value: Type.Number() }, { additionalProperties: false });
+const validator = compileValidator(Reading);
+
+test('published messages reach a subscriber and are acked after the handler', async (t) => {
+  const source = await createTestTopic(pubsub, 'roundtrip');
+  const dlq = await createTestTopic(pubsub, 'roundtrip-dlq');
+  t.after(async () => Promise.all([source.cleanup(), dlq.cleanup()]));
+  const { registry, prefix } = createMetrics('pubsub-test');
+  const metrics = pubsubMetrics(registry, prefix);
+
+  const publisher = new Publisher(pubsub, source.topic.name.split('/').pop()!, { metrics });
+  const ids = await publisher.publishAll(Array.from({ length: 50 }, (_, i) => ({ data: { id: i, value: i / 2 }, attributes: { n: String(i) } })));
+  assert.equal(ids.length, 50);
+  assert.equal(publisher.pending.messages, 0);
+
+  const seen = new Map<number, string>();
+  const subscriber = new Subscriber(pubsub, {
+    subscription: source.subscription.name.split('/').pop()!,
+    validator,
+    deadLetterTopic: dlq.topic.name.split('/').pop()!,
+    logger,
+    metrics,
+    handle: async (message) => {
+      seen.set(message.body.id, message.attributes.n!);
+    },
+  });
+  subscriber.start();
+  await waitFor(() => (seen.size === 50 ? true : undefined), { what: '50 messages' });
+  await subscriber.close();
+  assert.equal(seen.get(7), '7');
+  const text = await registry.metrics();
+  assert.match(text, /pubsub_test_pubsub_acked_total\{subscription="[^"]+",service="pubsub-test"\} 50/);
+});
+
+test('a poison message is dead-lettered with its reason and the good ones behind it still flow', async (t) => {
+  const source = await createTestTopic(pubsub, 'poison');
+  const dlq = await createTestTopic(pubsub, 'poison-dlq');
+  t.after(async () => Promise.all([source.cleanup(), dlq.cleanup()]));
+  const sourceName = source.topic.name.split('/').pop()!;
+  await source.topic.publishMessage({ data: Buffer.from('{not json'), attributes: { origin: 'broken-device' } });
+  await source.topic.publishMessage({ json: { id: 'one', value: 1 } });
+  await source.topic.publishMessage({ json: { id: 2, value: 2 } });
+  await source.topic.publishMessage({ json: { id: 3, value: 3 } });
+
+  const handled: number[] = [];
+  const subscriber = new Subscriber(pubsub, {
+    subscription: source.subscription.name.split('/').pop()!,
+    validator,
+    deadLetterTopic: dlq.topic.name.split('/').pop()!,
+    logger,
+    handle: async (message) => {
+      if (message.body.id === 3) throw new PoisonMessageError('unknown_sensor', 'sensor 3 is not registered');
+      handled.push(message.body.id);
+    },
+  });
+  subscriber.start();
+  const deadLetters = await pullMessages(dlq.subscription, { atLeast: 3, timeoutMs: 15_000 });
+  await subscriber.close();
+  assert.deepEqual(handled, [2]);
+  const reasons = deadLetters.map((m) => m.attributes[DEAD_LETTER_ATTRIBUTES.reason]).sort();
+  assert.deepEqual(reasons, ['contract_violation', 'invalid_json', 'unknown_sensor']);
+  const invalid = deadLetters.find((m) => m.attributes[DEAD_LETTER_ATTRIBUTES.reason] === 'invalid_json')!;
+  assert.equal(invalid.data.toString(), '{not json', 'the original bytes are kept');
+  assert.equal(invalid.attributes.origin, 'broken-device', 'original attributes are kept');
+  assert.ok(invalid.attributes[DEAD_LETTER_ATTRIBUTES.subscription]?.endsWith('.sub'));
+  const violation = deadLetters.find((m) => m.attributes[DEAD_LETTER_ATTRIBUTES.reason] === 'contract_violation')!;
+  assert.match(violation.attributes[DEAD_LETTER_ATTRIBUTES.detail]!, /\/id/);
+  assert.ok(sourceName);
+});
+
+test('a failing handler gets the message redelivered; retries exhausted land in the dead-letter topic', async (t) => {
+  const name = uniqueName('retry').replace(/_/g, '-');
+  const [topic] = await pubsub.createTopic(name);
+  const [dlqTopic] = await pubsub.createTopic(`${name}-dead-letter`);
+  const [dlqHold] = await dlqTopic.createSubscription(`${name}-dead-letter.hold`);
+  const [subscription] = await topic.createSubscription(`${name}.sub`, {
+    ackDeadlineSeconds: 10,
+    deadLetterPolicy: { deadLetterTopic: dlqTopic.name, maxDeliveryAttempts: 5 },
+    retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 1 } },
+  });
+  t.after(async () => {
+    await Promise.all([subscription.delete(), dlqHold.delete()]).catch(() => undefined);
+    await Promise.all([topic.delete(), dlqTopic.delete()]).catch(() => undefined);
+  });
+  await topic.publishMessage({ json: { id: 1, value: 1 } });
+  await topic.publishMessage({ json: { id: 2, value: 2 } });
+
+  const attempts = new Map<number, number[]>();
+  const subscriber = new Subscriber(pubsub, {
+    subscription: `${name}.sub`,
+    validator,
+    deadLetterTopic: `${name}-dead-letter`,
+    logger,
+    handle: async (message) => {
+      attempts.set(message.body.id, [...(attempts.get(message.body.id) ?? []), message.deliveryAttempt]);
+      if (message.body.id === 1 && message.deliveryAttempt < 3) throw new Error('warehouse briefly unavailable');
+      if (message.body.id === 2) throw new Error('always fails');
+    },
+  });
+  subscriber.start();
+  const deadLetters = await pullMessages(dlqHold, { atLeast: 1, timeoutMs: 30_000 });
+  await subscriber.close();
+  assert.deepEqual(attempts.get(1), [1, 2, 3], 'transient failure recovered on the third delivery');
+  assert.equal(deadLetters.length, 1);
+  assert.equal(JSON.parse(deadLetters[0]!.data.toString()).id, 2);
+  assert.equal(attempts.get(2)?.length, 5, 'delivered maxDeliveryAttempts times before dead-lettering');
+});
