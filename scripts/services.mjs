@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Starts and stops the platform's services locally as background processes, for `./dev up`.
+// A service lists what it runs in its package.json:
+//   "mine": { "processes": [ { "name": "sensor-gateway", "entry": "src/main.ts", "env": { "PORT": "8081" } } ] }
+// Batch jobs (CronJobs in production) are not started; run them by hand (see their READMEs).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const state = process.env.MINE_STACK_DIR ?? join(root, '.stack');
+const runDir = join(state, 'run');
+const logDir = join(state, 'logs');
+const command = process.argv[2];
+
+function declaredProcesses() {
+  const servicesDir = join(root, 'services');
+  if (!existsSync(servicesDir)) return [];
+  return readdirSync(servicesDir).flatMap((service) => {
+    const manifest = join(servicesDir, service, 'package.json');
+    if (!existsSync(manifest)) return [];
+    const processes = JSON.parse(readFileSync(manifest, 'utf8')).mine?.processes ?? [];
+    return processes.map((p) => ({ ...p, cwd: join(servicesDir, service) }));
+  });
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const pidFile = (name) => join(runDir, `service-${name}.pid`);
+
+if (command === 'up') {
+  mkdirSync(runDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  for (const p of declaredProcesses()) {
+    if (existsSync(pidFile(p.name)) && alive(Number(readFileSync(pidFile(p.name), 'utf8')))) continue;
+    const log = openSync(join(logDir, `${p.name}.log`), 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', p.entry], {
+      cwd: p.cwd,
+      env: { ...process.env, ...(p.env ?? {}) },
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    child.unref();
+    writeFileSync(pidFile(p.name), String(child.pid));
+    console.error(`[services] ${p.name} started (pid ${child.pid}, log .stack/logs/${p.name}.log)${p.env?.PORT ? ` on port ${p.env.PORT}` : ''}`);
+  }
+} else if (command === 'down') {
+  for (const p of declaredProcesses()) {
+    if (!existsSync(pidFile(p.name))) continue;
+    const pid = Number(readFileSync(pidFile(p.name), 'utf8'));
+    if (alive(pid)) {
+      process.kill(-pid, 'SIGTERM');
+      console.error(`[services] ${p.name} stopped`);
+    }
+    rmSync(pidFile(p.name));
+  }
+} else {
+  console.error('usage: services.mjs up|down');
+  process.exit(2);
+}
