@@ -97,8 +97,18 @@ wait_for() { # name probe-command...
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+postgres_dir() {
+  # PostgreSQL will not run as root; its data directory must be reachable by the postgres user,
+  # which a checkout under a private home directory is not.
+  if [[ "$(id -u)" != 0 ]] || runuser -u postgres -- test -x "$DATA"; then
+    echo "$DATA/postgres"
+  else
+    echo "/var/tmp/mine-platform-postgres-$(echo "$ROOT" | sha256sum | cut -c1-10)"
+  fi
+}
+
 start_postgres() {
-  local dir="$DATA/postgres"
+  local dir; dir="$(postgres_dir)"
   if [[ ! -f "$dir/PG_VERSION" ]]; then
     mkdir -p "$dir"
     local pwfile; pwfile="$(mktemp)"; echo postgres >"$pwfile"
