@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { AlarmLevel, AlarmState, type AlarmTransition } from '@mine/contracts';
+import { TokenAuth, type ApiUser, type Role } from './auth.js';
+import type { TransitionFeed } from './live.js';
+import type { AlarmStore } from './store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: ApiUser;
+  }
+}
+
+const OPEN_STATES = ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_UNACK'];
+
+export interface ApiDependencies {
+  store: AlarmStore;
+  feed: TransitionFeed;
+  auth: TokenAuth;
+}
+
+function bearer(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
+  // EventSource cannot send headers; the stream alone accepts the token as a query parameter.
+  if (request.routeOptions.url === '/alarms/stream') return (request.query as { access_token?: string }).access_token;
+  return undefined;
+}
+
+function requireRole(auth: TokenAuth, role: Role) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = bearer(request);
+    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: 'missing bearer token' });
+    const user = auth.authenticate(token);
+    if (!user) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', reason: 'unknown or revoked token' });
+    if (!TokenAuth.allows(user, role)) return reply.code(403).send({ error: 'forbidden', reason: `role ${user.role} may not do this; ${role} required` });
+    request.user = user;
+  };
+}
+
+/** The control room's alarm API: list, inspect, acknowledge, and a live stream. */
+export async function alarmRoutes(app: FastifyInstance, { store, feed, auth }: ApiDependencies): Promise<void> {
+  const viewer = requireRole(auth, 'viewer');
+  const operator = requireRole(auth, 'operator');
+
+  app.get(
+    '/alarms',
+    {
+      onRequest: viewer,
+      schema: {
+        querystring: Type.Object({
+          state: Type.Optional(Type.String({ description: 'comma-separated states; default: all but CLEARED_ACK' })),
+          site: Type.Optional(Type.String()),
+          level: Type.Optional(AlarmLevel),
+          rule: Type.Optional(Type.String()),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+        }),
+      },
+    },
+    async (request, reply) => {
+      const query = request.query as { state?: string; site?: string; level?: string; rule?: string; limit: number };
+      const states = query.state ? query.state.split(',').map((s) => s.trim()) : OPEN_STATES;
+      const invalid = states.filter((s) => !AlarmState.anyOf.some((literal) => literal.const === s));
+      if (invalid.length) return reply.code(400).send({ error: 'bad_request', reason: `unknown state ${invalid.join(', ')}` });
+      return {
+        alarms: await store.listAlarms({
+          state: states,
+          limit: query.limit,
+          ...(query.site ? { site: query.site } : {}),
+          ...(query.level ? { level: query.level } : {}),
+          ...(query.rule ? { ruleId: query.rule } : {}),
+        }),
+      };
+    },
+  );
+
+  app.get('/alarms/stream', { onRequest: viewer }, async (request, reply) => {
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    const send = (event: string, data: unknown, id?: number) => raw.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const onTransition = (transition: AlarmTransition, seq: number) => send('transition', transition, seq);
+    feed.on('transition', onTransition);
+    send('snapshot', { alarms: await store.listAlarms({ state: OPEN_STATES, limit: 1000 }) });
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      feed.off('transition', onTransition);
+    });
+  });
+
+  app.get('/alarms/:alarmId', { onRequest: viewer, schema: { params: Type.Object({ alarmId: Type.String({ format: 'uuid' }) }) } }, async (request, reply) => {
+    const { alarmId } = request.params as { alarmId: string };
+    const alarm = await store.getAlarm(alarmId);
+    if (!alarm) return reply.code(404).send({ error: 'not_found', reason: `no alarm ${alarmId}` });
+    return { ...alarm, notifications: await store.notifications().then((all) => all.filter((n) => alarm.history.some((h) => h.transitionId === n.transition_id))) };
+  });
+
+  app.post('/alarms/:alarmId/ack', { onRequest: operator, schema: { params: Type.Object({ alarmId: Type.String({ format: 'uuid' }) }) } }, async (request, reply) => {
+    const { alarmId } = request.params as { alarmId: string };
+    const state = await store.transaction((tx) => tx.acknowledge(alarmId, request.user!.name));
+    if (state) return { alarmId, state };
+    const alarm = await store.getAlarm(alarmId);
+    if (!alarm) return reply.code(404).send({ error: 'not_found', reason: `no alarm ${alarmId}` });
+    return reply.code(409).send({ error: 'conflict', reason: `alarm is ${alarm.state}; nothing to acknowledge` });
+  });
+
+  app.get('/sensors', { onRequest: viewer }, async () => ({ sensors: await store.sensors() }));
+}

@@ -1,0 +1,122 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import pg from 'pg';
+import type { PubSub } from '@google-cloud/pubsub';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { MachineryIssueEvent, SensorReading, compileValidator } from '@mine/contracts';
+import { Counter, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
+import { alarmRoutes } from './api.js';
+import { TokenAuth } from './auth.js';
+import type { AlertEvaluatorConfig } from './config.js';
+import { Dispatcher } from './dispatcher.js';
+import { Evaluator } from './evaluator.js';
+import { TransitionFeed } from './live.js';
+import { RuleEngine } from './rules/engine.js';
+import { Rules, RulesConfig } from './rules/rules-config.js';
+import { AlarmStore } from './store.js';
+
+export const SERVICE = 'alert-evaluator';
+
+export interface AlertEvaluatorDependencies {
+  config: AlertEvaluatorConfig;
+  logger: Logger;
+  pubsub: PubSub;
+  bigquery?: BigQuery;
+  /** Tests may pass a fetch that records webhook calls; production uses the global one. */
+  fetchImpl?: typeof fetch;
+}
+
+export interface AlertEvaluator {
+  app: FastifyInstance;
+  store: AlarmStore;
+  evaluator: Evaluator;
+  dispatcher: Dispatcher;
+  /** Starts consuming and dispatching; the HTTP app is started by the caller (listen or inject). */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Builds the service from validated config and clients; nothing runs until start(). */
+export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Promise<AlertEvaluator> {
+  const { config, logger, pubsub } = deps;
+  const rules = new Rules(JSON.parse(config.RULES_JSON) as RulesConfig);
+  const auth = new TokenAuth(config.API_TOKENS);
+  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
+  pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
+  const store = new AlarmStore(pool, config.PG_SCHEMA);
+  await store.migrate();
+
+  const { registry, prefix } = createMetrics(SERVICE);
+  const pubsubCounters = pubsubMetrics(registry, prefix);
+  const evaluated = new Counter({ name: `${prefix}messages_evaluated_total`, help: 'messages evaluated, by source and outcome (evaluated, duplicate)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
+  const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
+
+  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, evaluated);
+  const [historyDataset, historyTable] = config.ALARM_HISTORY_TABLE.split('.') as [string, string];
+  const dispatcher = new Dispatcher(store, {
+    publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters }),
+    ...(deps.bigquery ? { bigquery: { client: deps.bigquery, dataset: historyDataset, table: historyTable } } : {}),
+    webhooks: splitList(config.WEBHOOK_URLS),
+    webhookAttempts: config.WEBHOOK_ATTEMPTS,
+    webhookMinBackoffMs: config.WEBHOOK_MIN_BACKOFF_MS,
+    logger,
+    metrics: { dispatched },
+    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
+  });
+  const feed = new TransitionFeed(store, config.DATABASE_URL, logger);
+  feed.on('committed', () => dispatcher.poke());
+
+  const subscribers = [
+    new Subscriber(pubsub, {
+      subscription: config.SENSOR_SUBSCRIPTION,
+      validator: compileValidator(SensorReading),
+      deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
+      maxInFlight: config.MAX_IN_FLIGHT,
+      logger,
+      metrics: pubsubCounters,
+      handle: (message) => evaluator.handleReading(message.body),
+    }),
+    new Subscriber(pubsub, {
+      subscription: config.ISSUE_SUBSCRIPTION,
+      validator: compileValidator(MachineryIssueEvent),
+      deadLetterTopic: config.ISSUE_DEAD_LETTER_TOPIC,
+      maxInFlight: config.MAX_IN_FLIGHT,
+      logger,
+      metrics: pubsubCounters,
+      handle: (message) => evaluator.handleIssue(message.body),
+    }),
+  ];
+
+  let draining = false;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  await app.register(observability, {
+    registry,
+    isDraining: () => draining,
+    readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
+  });
+  await app.register(alarmRoutes, { store, feed, auth });
+
+  let sweepTimer: NodeJS.Timeout | undefined;
+  return {
+    app,
+    store,
+    evaluator,
+    dispatcher,
+    async start() {
+      await feed.start();
+      dispatcher.start();
+      for (const subscriber of subscribers) subscriber.start();
+      sweepTimer = setInterval(() => {
+        evaluator.sweep(Date.now()).catch((error) => logger.warn({ err: error }, 'sweep failed'));
+      }, config.SWEEP_INTERVAL_SECONDS * 1000);
+    },
+    async close() {
+      draining = true;
+      clearInterval(sweepTimer);
+      await Promise.all(subscribers.map((s) => s.close()));
+      await dispatcher.close();
+      await feed.close();
+      await app.close();
+      await pool.end();
+    },
+  };
+}

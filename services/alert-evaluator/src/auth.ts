@@ -1,0 +1,45 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+export type Role = 'viewer' | 'operator';
+
+export interface ApiUser {
+  name: string;
+  role: Role;
+}
+
+const ROLE_RANK: Record<Role, number> = { viewer: 0, operator: 1 };
+
+/**
+ * Control-room API tokens, configured as name:role:sha256hex so the secret
+ * itself never sits in configuration. Operators may acknowledge; viewers read.
+ */
+export class TokenAuth {
+  private readonly users: { user: ApiUser; hash: Buffer }[];
+
+  constructor(spec: string) {
+    this.users = spec
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [name, role, hash] = entry.split(':');
+        if (!name || (role !== 'viewer' && role !== 'operator') || !/^[0-9a-f]{64}$/i.test(hash ?? ''))
+          throw new Error(`API_TOKENS entry "${name ?? entry}" must be name:viewer|operator:sha256hex`);
+        return { user: { name, role }, hash: Buffer.from(hash!, 'hex') };
+      });
+  }
+
+  static hash(token: string): string {
+    return createHash('sha256').update(token).digest('hex');
+  }
+
+  authenticate(token: string | undefined): ApiUser | undefined {
+    if (!token) return undefined;
+    const digest = createHash('sha256').update(token).digest();
+    return this.users.find((u) => timingSafeEqual(u.hash, digest))?.user;
+  }
+
+  static allows(user: ApiUser, needed: Role): boolean {
+    return ROLE_RANK[user.role] >= ROLE_RANK[needed];
+  }
+}

@@ -1,0 +1,26 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PlatformEnv, Secret } from '@mine/platform';
+
+export const AlertEvaluatorEnv = Type.Object({
+  ...PlatformEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8083 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  DATABASE_URL: Secret(Type.String({ minLength: 1, description: 'PostgreSQL holding alarm state' })),
+  PG_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'alert_evaluator' }),
+  SENSOR_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.sensor-readings' }),
+  SENSOR_DEAD_LETTER_TOPIC: Type.String({ default: 'sensor-readings-dead-letter' }),
+  ISSUE_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.machinery-issues' }),
+  ISSUE_DEAD_LETTER_TOPIC: Type.String({ default: 'machinery-issues-dead-letter' }),
+  ALERTS_TOPIC: Type.String({ default: 'alerts' }),
+  ALARM_HISTORY_TABLE: Type.String({ pattern: '^[A-Za-z0-9_]+\\.[A-Za-z0-9_]+$', default: 'ops.alarm_transitions', description: 'dataset.table, empty to skip' }),
+  RULES_JSON: Type.String({ default: '{}', description: 'alarm rules: defaults and per-site/zone overrides (see README)' }),
+  WEBHOOK_URLS: Type.String({ default: '', description: 'comma-separated URLs notified of every transition' }),
+  WEBHOOK_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 20, default: 6 }),
+  WEBHOOK_MIN_BACKOFF_MS: Type.Integer({ minimum: 1, default: 500 }),
+  API_TOKENS: Secret(
+    Type.String({ default: '', description: 'comma-separated name:role:sha256(token); roles viewer, operator' }),
+  ),
+  SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 15 }),
+  MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 200 }),
+});
+export type AlertEvaluatorConfig = Static<typeof AlertEvaluatorEnv>;

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { AlarmTransition, toBigQuerySchema, type SensorReading } from '@mine/contracts';
+import { createBigQuery, createLogger, createPubSub, loadConfig } from '@mine/platform';
+import { pullMessages, stackEnv, uniqueName, waitFor } from '@mine/testkit';
+import { buildAlertEvaluator, type AlertEvaluator } from '../src/app.js';
+import { TokenAuth } from '../src/auth.js';
+import { AlertEvaluatorEnv } from '../src/config.js';
+
+const env = stackEnv();
+const pubsub = createPubSub(env.projectId);
+const bigquery = createBigQuery({ projectId: env.projectId, bigqueryApiEndpoint: env.bigqueryApiEndpoint });
+const logger = createLogger({ service: 'alert-evaluator-test', level: 'silent' });
+const OPERATOR_TOKEN = 'op-secret-token';
+const VIEWER_TOKEN = 'viewer-secret-token';
+
+/** Throwaway topics, subscriptions, dataset and schema: this test shares the stack with others. */
+async function environment(t: import('node:test').TestContext) {
+  const name = uniqueName('ae').replace(/_/g, '-');
+  const topic = async (suffix: string) => (await pubsub.createTopic(`${name}-${suffix}`))[0];
+  const [readings, issues, alerts, readingsDlq, issuesDlq] = await Promise.all(['readings', 'issues', 'alerts', 'readings-dlq', 'issues-dlq'].map(topic));
+  const [readingsSub] = await readings!.createSubscription(`${name}-readings.sub`, { ackDeadlineSeconds: 20 });
+  const [issuesSub] = await issues!.createSubscription(`${name}-issues.sub`, { ackDeadlineSeconds: 20 });
+  const [alertsSub] = await alerts!.createSubscription(`${name}-alerts.sub`);
+  const [issuesDlqSub] = await issuesDlq!.createSubscription(`${name}-issues-dlq.sub`);
+  const [dataset] = await bigquery.createDataset(uniqueName('ae'));
+  await dataset.createTable('alarm_transitions', { schema: { fields: toBigQuerySchema(AlarmTransition) } });
+
+  const webhookCalls: { key: string; body: AlarmTransition }[] = [];
+  let failNext = 1; // the first delivery fails: retries must still deliver once
+  const webhook = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      if (failNext-- > 0) return void response.writeHead(503).end();
+      webhookCalls.push({ key: String(request.headers['idempotency-key']), body: JSON.parse(body) });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+
+  const config = loadConfig(AlertEvaluatorEnv, {
+    GCP_PROJECT_ID: env.projectId,
+    PUBSUB_EMULATOR_HOST: env.pubsubEmulatorHost,
+    DATABASE_URL: env.databaseUrl,
+    PG_SCHEMA: name.replace(/-/g, '_'),
+    SENSOR_SUBSCRIPTION: `${name}-readings.sub`,
+    SENSOR_DEAD_LETTER_TOPIC: `${name}-readings-dlq`,
+    ISSUE_SUBSCRIPTION: `${name}-issues.sub`,
+    ISSUE_DEAD_LETTER_TOPIC: `${name}-issues-dlq`,
+    ALERTS_TOPIC: `${name}-alerts`,
+    ALARM_HISTORY_TABLE: `${dataset.id}.alarm_transitions`,
+    RULES_JSON: JSON.stringify({ defaults: { holdSeconds: 2, seismic: { ltaSeconds: 5 } } }),
+    WEBHOOK_URLS: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
+    WEBHOOK_MIN_BACKOFF_MS: '20',
+    API_TOKENS: `olga:operator:${TokenAuth.hash(OPERATOR_TOKEN)},vic:viewer:${TokenAuth.hash(VIEWER_TOKEN)}`,
+  });
+  const start = async () => {
+    const service = await buildAlertEvaluator({ config, logger, pubsub, bigquery });
+    await service.start();
+    return service;
+  };
+  t.after(async () => {
+    webhook.close();
+    await Promise.all([readingsSub, issuesSub, alertsSub, issuesDlqSub].map((s) => s!.delete().catch(() => undefined)));
+    await Promise.all([readings, issues, alerts, readingsDlq, issuesDlq].map((tp) => tp!.delete().catch(() => undefined)));
+    await dataset.delete({ force: true }).catch(() => undefined);
+  });
+  return { readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
+}
+
+const T0 = Date.UTC(2026, 10, 24, 6, 0, 0);
+
+function packet(sensorId: string, sequence: number, amplitude: number, frequencyHz = 20): SensorReading {
+  const rate = 500;
+  const x = Array.from({ length: rate }, (_, i) => amplitude * Math.sin((2 * Math.PI * frequencyHz * i) / rate) + 0.01 * Math.sin(i * 1.7));
+  return {
+    sensorId,
+    sequence,
+    startTime: new Date(T0 + sequence * 1000).toISOString(),
+    sampleRateHz: rate,
+    samples: { x, y: x.map((v) => v * 0.5), z: x.map((v) => v * 0.25) },
+    site: 'north-pit',
+    zone: 'wall-3',
+    receivedAt: new Date(T0 + sequence * 1000 + 50).toISOString(),
+  };
+}
+
+async function publish(topic: import('@google-cloud/pubsub').Topic, body: object, attributes: Record<string, string> = {}) {
+  await topic.publishMessage({ json: body, attributes });
+}
+
+const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+test('a blast over the limit raises a red alarm once, clears after the hold time, and every transition is delivered once', async (t) => {
+  const ctx = await environment(t);
+  let service: AlertEvaluator = await ctx.start();
+  t.after(() => service.close());
+
+  // Quiet ground, then a 20 Hz blast at 120 % of the USBM limit (25.4 mm/s at 20 Hz).
+  for (let seq = 0; seq < 3; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
+  const blast = packet('geo-7', 3, 25.4 * 1.2);
+  await publish(ctx.readings, blast);
+  const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 }))[0], { what: 'vibration alarm' });
+  assert.equal(raised.level, 'red');
+  assert.equal(raised.state, 'ACTIVE_UNACK');
+  assert.equal(raised.subject, 'geo-7');
+  assert.match(raised.message, /% of the USBM limit/);
+
+  // The same packet again (a redelivery) raises nothing twice.
+  await publish(ctx.readings, blast);
+  await publish(ctx.readings, packet('geo-7', 4, 25.4 * 1.2));
+  await waitFor(async () => ((await service.store.getAlarm(raised.alarmId))!.count === 2 ? true : undefined), { what: 'count 2' });
+
+  // A restart keeps the alarm: it is PostgreSQL's, not the process's.
+  await service.close();
+  service = await ctx.start();
+  const [afterRestart] = await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 });
+  assert.equal(afterRestart?.alarmId, raised.alarmId);
+  assert.equal(afterRestart?.count, 2);
+
+  // Acknowledge through the API: viewers may not, operators may.
+  const denied = await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth(VIEWER_TOKEN) });
+  assert.equal(denied.statusCode, 403);
+  assert.match(denied.json().reason, /operator required/);
+  assert.equal((await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack` })).statusCode, 401);
+  assert.equal((await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth('guess') })).statusCode, 401);
+  const acked = await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth(OPERATOR_TOKEN) });
+  assert.equal(acked.statusCode, 200);
+  assert.equal(acked.json().state, 'ACTIVE_ACK');
+  assert.equal((await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth(OPERATOR_TOKEN) })).statusCode, 409);
+
+  // Quiet again for longer than the 2 s hold: the acknowledged alarm clears and closes.
+  for (let seq = 5; seq < 10; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
+  const cleared = await waitFor(async () => {
+    const alarm = await service.store.getAlarm(raised.alarmId);
+    return alarm?.state === 'CLEARED_ACK' ? alarm : undefined;
+  }, { what: 'cleared alarm' });
+  assert.deepEqual(cleared.history.map((h) => h.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
+  assert.equal(cleared.history[1]!.actor, 'olga');
+
+  // Each transition reached the alerts topic, BigQuery and the webhook exactly once.
+  const published = await pullMessages(ctx.alertsSub, { atLeast: 3, timeoutMs: 15_000 });
+  const fromTopic = published.map((m) => JSON.parse(m.data.toString()) as AlarmTransition).filter((m) => m.alarmId === raised.alarmId);
+  assert.deepEqual(fromTopic.map((m) => m.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
+  await waitFor(() => (ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId).length >= 3 ? true : undefined), { what: 'webhooks' });
+  const hooks = ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId);
+  assert.equal(hooks.length, 3, 'one notification per transition, although the first attempt failed');
+  assert.equal(new Set(hooks.map((h) => h.key)).size, 3);
+  const [rows] = await bigquery.query({ query: `SELECT state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
+  assert.deepEqual(rows.map((r) => r.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
+});
+
+test('machinery: a critical issue raises at once and its resolution clears; bad messages are dead-lettered', async (t) => {
+  const ctx = await environment(t);
+  const service = await ctx.start();
+  t.after(() => service.close());
+  const issue = {
+    eventId: randomUUID(),
+    issueId: 'ISS-981',
+    type: 'created',
+    occurredAt: new Date(T0).toISOString(),
+    receivedAt: new Date(T0 + 1000).toISOString(),
+    machineId: 'HT-042',
+    siteId: 'north-pit',
+    severity: 'critical',
+    status: 'open',
+    title: 'brake failure on haul truck',
+    reporter: 'u-1f3a',
+  };
+  await publish(ctx.issues, issue);
+  const alarm = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'machinery-critical', limit: 5 }))[0], { what: 'machinery alarm' });
+  assert.equal(alarm.level, 'red');
+  assert.equal(alarm.subject, 'ISS-981');
+
+  await publish(ctx.issues, { ...issue, eventId: randomUUID(), type: 'resolved', status: 'resolved', occurredAt: new Date(T0 + 60_000).toISOString() });
+  await waitFor(async () => ((await service.store.getAlarm(alarm.alarmId))?.state === 'CLEARED_UNACK' ? true : undefined), { what: 'cleared' });
+
+  await publish(ctx.issues, { ...issue, eventId: 'not-a-uuid', severity: 'apocalyptic' }, { origin: 'app-v1' });
+  const [dead] = await pullMessages(ctx.issuesDlqSub, { atLeast: 1 });
+  assert.equal(dead?.attributes.dlq_reason, 'contract_violation');
+  assert.match(dead?.attributes.dlq_detail ?? '', /\/eventId|\/severity/);
+  assert.equal(dead?.attributes.origin, 'app-v1');
+
+  const list = await service.app.inject({ url: '/alarms?state=CLEARED_UNACK', headers: auth(VIEWER_TOKEN) });
+  assert.equal(list.statusCode, 200);
+  assert.deepEqual(list.json().alarms.map((a: { alarmId: string }) => a.alarmId), [alarm.alarmId]);
+  assert.equal((await service.app.inject({ url: '/alarms?state=SOMETHING', headers: auth(VIEWER_TOKEN) })).statusCode, 400);
+});
