@@ -145,6 +145,8 @@ test('a blast over the limit raises a red alarm once, clears after the hold time
   // Each transition reached the alerts topic, BigQuery and the webhook exactly once.
   const published = await pullMessages(ctx.alertsSub, { atLeast: 3, timeoutMs: 15_000 });
   const fromTopic = published.map((m) => JSON.parse(m.data.toString()) as AlarmTransition).filter((m) => m.alarmId === raised.alarmId);
+  // Pub/Sub does not promise order across messages; transitionAt does.
+  fromTopic.sort((a, b) => a.transitionAt.localeCompare(b.transitionAt));
   assert.deepEqual(fromTopic.map((m) => m.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
   await waitFor(() => (ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId).length >= 3 ? true : undefined), { what: 'webhooks' });
   const hooks = ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId);
