@@ -214,8 +214,8 @@ export class AlarmStore {
     }));
   }
 
-  async overdueIssues(olderThan: Date) {
-    const { rows } = await this.pool.query(`SELECT issue_id, site_id, machine_id, opened_at FROM ${this.s}.open_issues WHERE severity = 'high' AND opened_at <= $1`, [olderThan]);
+  async openHighSeverityIssues() {
+    const { rows } = await this.pool.query(`SELECT issue_id, site_id, machine_id, opened_at FROM ${this.s}.open_issues WHERE severity = 'high'`);
     return rows.map((r) => ({ issueId: r.issue_id as string, siteId: r.site_id as string, machineId: r.machine_id as string, openedAtMs: (r.opened_at as Date).getTime() }));
   }
 }
