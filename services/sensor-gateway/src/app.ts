@@ -1,0 +1,163 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Type } from '@sinclair/typebox';
+import type { PubSub } from '@google-cloud/pubsub';
+import { SensorPacket, type SensorReadingAttributes } from '@mine/contracts';
+import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import type { SensorGatewayConfig } from './config.js';
+import type { DeviceRegistry } from './devices.js';
+import { validatePackets } from './validate.js';
+
+export const SERVICE = 'sensor-gateway';
+
+export interface SensorGatewayDependencies {
+  config: SensorGatewayConfig;
+  logger: Logger;
+  pubsub: PubSub;
+  devices: DeviceRegistry;
+}
+
+const Rejection = Type.Object({
+  index: Type.Integer(),
+  sensorId: Type.Optional(Type.String()),
+  sequence: Type.Optional(Type.Integer()),
+  reason: Type.String(),
+  detail: Type.String(),
+});
+const IngestResponse = Type.Object({ accepted: Type.Integer(), rejected: Type.Array(Rejection) });
+const ErrorResponse = Type.Object({ error: Type.String(), reason: Type.String() });
+// The contract carries an $id; used twice in one body schema it would be two schemas with one name.
+const { $id: _packetId, ...PacketBody } = SensorPacket;
+
+/**
+ * Builds the gateway: devices POST waveform packets, which are validated one
+ * by one and published to `sensor-readings`. 202 means Pub/Sub has stored every
+ * accepted packet; on a publish failure the device gets 503 and retries the
+ * same sequence numbers (downstream dedupes by sensor id + sequence).
+ */
+export async function buildSensorGateway({ config, logger, pubsub, devices }: SensorGatewayDependencies) {
+  const { registry, prefix } = createMetrics(SERVICE);
+  const counters = {
+    packets: new Counter({ name: `${prefix}packets_accepted_total`, help: 'packets published', registers: [registry] }),
+    samples: new Counter({ name: `${prefix}samples_accepted_total`, help: 'samples (per axis) published', registers: [registry] }),
+    rejected: new Counter({ name: `${prefix}packets_rejected_total`, help: 'packets rejected, by reason', labelNames: ['reason'] as const, registers: [registry] }),
+    unauthorized: new Counter({ name: `${prefix}requests_unauthorized_total`, help: 'requests refused for their credentials', registers: [registry] }),
+    shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
+    publishSeconds: new Histogram({ name: `${prefix}publish_seconds`, help: 'time until Pub/Sub acknowledged a request', registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] }),
+  };
+  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, metrics: pubsubMetrics(registry, prefix) });
+
+  // Event-loop delay over the last half second: a saturated process answers 503 rather than queueing work.
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  let recentDelayMs = 0;
+  const delayTimer = setInterval(() => {
+    recentDelayMs = delay.percentile(99) / 1e6;
+    delay.reset();
+  }, 500);
+  delayTimer.unref();
+  new Gauge({ name: `${prefix}publish_pending_bytes`, help: 'bytes waiting for Pub/Sub', registers: [registry], collect() { this.set(publisher.pending.bytes); } });
+  new Gauge({ name: `${prefix}event_loop_delay_p99_ms`, help: 'event-loop delay, p99 of the last 500 ms', registers: [registry], collect() { this.set(recentDelayMs); } });
+
+  let draining = false;
+  const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true, bodyLimit: config.MAX_BODY_BYTES });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'sensor-gateway', version: '1', description: 'Ingest of ground-vibration waveform packets from triaxial geophones.' },
+      components: { securitySchemes: { device: { type: 'http', scheme: 'bearer', description: 'per-device token' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(observability, {
+    registry,
+    isDraining: () => draining,
+    readiness: [{ name: 'pubsub-topic', check: async () => (await publisher.topic.exists())[0] }],
+  });
+
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) logger.error({ err: error }, 'request failed');
+    const reason = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `body larger than ${config.MAX_BODY_BYTES} bytes` : error.message;
+    void reply.code(status).send({ error: error.code ?? 'error', reason });
+  });
+
+  app.post(
+    '/v1/packets',
+    {
+      attachValidation: true, // packets are validated one by one below, so one bad packet doesn't cost the rest
+      schema: {
+        description: 'One packet, or an array of packets, from the authenticated device.',
+        security: [{ device: [] }],
+        body: Type.Union([PacketBody, Type.Array(PacketBody, { maxItems: config.MAX_PACKETS_PER_REQUEST })]),
+        response: { 202: IngestResponse, 400: IngestResponse, 401: ErrorResponse, 413: ErrorResponse, 503: ErrorResponse },
+      },
+      onRequest: async (request, reply) => {
+        if (draining) {
+          counters.shed.inc({ cause: 'draining' });
+          return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'unavailable', reason: 'gateway is shutting down' });
+        }
+        const cause = publisher.pending.bytes > config.MAX_PENDING_PUBLISH_BYTES ? 'publish_backlog' : recentDelayMs > config.MAX_EVENT_LOOP_DELAY_MS ? 'event_loop_delay' : undefined;
+        if (cause) {
+          counters.shed.inc({ cause });
+          return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'overloaded', reason: `shedding load (${cause}); retry later` });
+        }
+        const header = request.headers.authorization;
+        const auth = devices.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+        if ('error' in auth) {
+          counters.unauthorized.inc();
+          return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: auth.error });
+        }
+        request.device = auth.device;
+      },
+    },
+    async (request, reply) => {
+      const device = request.device!;
+      const { readings, rejected } = validatePackets(request.body, device, Date.now(), {
+        clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000,
+        maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000,
+        maxPackets: config.MAX_PACKETS_PER_REQUEST,
+      });
+      for (const r of rejected) counters.rejected.inc({ reason: r.reason });
+      if (readings.length === 0) return reply.code(400).send({ accepted: 0, rejected });
+      const started = process.hrtime.bigint();
+      try {
+        await publisher.publishAll(
+          readings.map((reading) => {
+            const attributes: SensorReadingAttributes = { sensorId: reading.sensorId, site: reading.site, zone: reading.zone, sequence: String(reading.sequence) };
+            return { data: reading, attributes };
+          }),
+        );
+      } catch (error) {
+        logger.warn({ err: error, sensorId: device.sensorId }, 'publish failed; device will retry');
+        counters.shed.inc({ cause: 'publish_failed' });
+        return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'unavailable', reason: 'could not store the packets; retry with the same sequence numbers' });
+      }
+      counters.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      counters.packets.inc(readings.length);
+      counters.samples.inc(readings.reduce((n, r) => n + r.samples.x.length, 0));
+      return reply.code(202).send({ accepted: readings.length, rejected });
+    },
+  );
+
+  return {
+    app,
+    publisher,
+    /** Stop taking packets, let in-flight requests finish, flush the publisher. */
+    async close() {
+      draining = true;
+      await app.close();
+      await publisher.flush();
+      clearInterval(delayTimer);
+      delay.disable();
+    },
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    device?: import('./devices.js').Device;
+  }
+}

@@ -1,0 +1,23 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PlatformEnv, Secret } from '@mine/platform';
+
+export const SensorGatewayEnv = Type.Object({
+  ...PlatformEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8081 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  SENSOR_TOPIC: Type.String({ default: 'sensor-readings' }),
+  DEVICES_JSON: Secret(
+    Type.String({
+      minLength: 2,
+      description: 'device registry: JSON array of {sensorId, site, zone, tokenSha256, revoked?}; mounted from a Secret in production',
+    }),
+  ),
+  MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
+  MAX_PACKETS_PER_REQUEST: Type.Integer({ minimum: 1, default: 100 }),
+  CLOCK_SKEW_SECONDS: Type.Integer({ minimum: 0, default: 120, description: 'how far in the future a packet may start' }),
+  MAX_PACKET_AGE_SECONDS: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'how old a (buffered) packet may be' }),
+  MAX_PENDING_PUBLISH_BYTES: Type.Integer({ minimum: 1, default: 64 * 1024 * 1024, description: 'unacknowledged publish bytes above which requests get 503' }),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop delay above which requests get 503' }),
+  RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 2 }),
+});
+export type SensorGatewayConfig = Static<typeof SensorGatewayEnv>;

@@ -1,0 +1,56 @@
+import { SensorPacket, compileValidator, describeIssues, type SensorReading } from '@mine/contracts';
+import type { Device } from './devices.js';
+
+const packetValidator = compileValidator(SensorPacket);
+
+export type RejectionReason = 'schema' | 'axis_length_mismatch' | 'clock_skew' | 'too_old' | 'sensor_mismatch' | 'too_many_packets';
+
+export interface Rejection {
+  index: number;
+  sensorId?: string;
+  sequence?: number;
+  reason: RejectionReason;
+  detail: string;
+}
+
+export interface ValidationLimits {
+  clockSkewMs: number;
+  maxAgeMs: number;
+  maxPackets: number;
+}
+
+/**
+ * Checks every packet of a request on its own, so one bad packet is reported
+ * (with its reason) without costing the good ones beside it.
+ */
+export function validatePackets(body: unknown, device: Device, nowMs: number, limits: ValidationLimits): { readings: SensorReading[]; rejected: Rejection[] } {
+  const packets = Array.isArray(body) ? body : [body];
+  const readings: SensorReading[] = [];
+  const rejected: Rejection[] = [];
+  const receivedAt = new Date(nowMs).toISOString();
+  packets.forEach((packet: unknown, index) => {
+    const identity = identify(packet);
+    const reject = (reason: RejectionReason, detail: string) => rejected.push({ index, ...identity, reason, detail });
+    if (index >= limits.maxPackets) return reject('too_many_packets', `at most ${limits.maxPackets} packets per request`);
+    const result = packetValidator.validate(packet);
+    if (!result.ok) return reject('schema', describeIssues(result.issues));
+    const p = result.value;
+    if (p.sensorId !== device.sensorId) return reject('sensor_mismatch', `token belongs to ${device.sensorId}, packet names ${p.sensorId}`);
+    const { x, y, z } = p.samples;
+    if (x.length !== y.length || y.length !== z.length) return reject('axis_length_mismatch', `axes have ${x.length}, ${y.length} and ${z.length} samples`);
+    const startMs = Date.parse(p.startTime);
+    if (startMs > nowMs + limits.clockSkewMs) return reject('clock_skew', `starts ${Math.round((startMs - nowMs) / 1000)} s in the future (allowed ${limits.clockSkewMs / 1000} s)`);
+    if (startMs < nowMs - limits.maxAgeMs) return reject('too_old', `started ${Math.round((nowMs - startMs) / 1000)} s ago (allowed ${limits.maxAgeMs / 1000} s)`);
+    readings.push({ ...p, site: device.site, zone: device.zone, receivedAt });
+  });
+  return { readings, rejected };
+}
+
+function identify(packet: unknown): { sensorId?: string; sequence?: number } {
+  if (typeof packet !== 'object' || packet === null) return {};
+  const { sensorId, sequence } = packet as { sensorId?: unknown; sequence?: unknown };
+  return {
+    ...(typeof sensorId === 'string' ? { sensorId: sensorId.slice(0, 64) } : {}),
+    ...(typeof sequence === 'number' && Number.isFinite(sequence) ? { sequence } : {}),
+  };
+}

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SensorReading, compileValidator } from '@mine/contracts';
+import { createLogger, createPubSub, loadConfig } from '@mine/platform';
+import { createTestTopic, pullMessages } from '@mine/testkit';
+import { buildSensorGateway } from '../src/app.js';
+import { SensorGatewayEnv } from '../src/config.js';
+import { DeviceRegistry, hashToken } from '../src/devices.js';
+
+const pubsub = createPubSub('mine-local');
+const logger = createLogger({ service: 'sensor-gateway-test', level: 'silent' });
+const readingValidator = compileValidator(SensorReading);
+const devices = new DeviceRegistry([
+  { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', tokenSha256: hashToken('token-geo-001') },
+  { sensorId: 'geo-002', site: 'north-pit', zone: 'wall-4', tokenSha256: hashToken('token-geo-002'), revoked: true },
+]);
+
+async function gateway(t: import('node:test').TestContext, overrides: Record<string, string> = {}) {
+  const { topic, subscription, cleanup } = await createTestTopic(pubsub, 'gateway');
+  const config = loadConfig(SensorGatewayEnv, { SENSOR_TOPIC: topic.name.split('/').pop(), DEVICES_JSON: '[]', MAX_BODY_BYTES: '200000', ...overrides });
+  const service = await buildSensorGateway({ config, logger, pubsub, devices });
+  t.after(async () => {
+    await service.close();
+    await cleanup();
+  });
+  return { service, topic, subscription };
+}
+
+function packet(sequence: number, overrides: Record<string, unknown> = {}) {
+  const x = Array.from({ length: 250 }, (_, i) => 0.3 * Math.sin(i / 3));
+  return { sensorId: 'geo-001', sequence, startTime: new Date(Date.now() - 1000).toISOString(), sampleRateHz: 500, samples: { x, y: x, z: x }, ...overrides };
+}
+
+const device = { authorization: 'Bearer token-geo-001' };
+
+test('accepts one packet and publishes it with the device’s site and zone, 202 only after Pub/Sub stored it', async (t) => {
+  const { service, subscription } = await gateway(t);
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: packet(1) });
+  assert.equal(response.statusCode, 202);
+  assert.deepEqual(response.json(), { accepted: 1, rejected: [] });
+  const [message] = await pullMessages(subscription, { atLeast: 1 });
+  const body = JSON.parse(message!.data.toString());
+  assert.ok(readingValidator.check(body), 'the published message satisfies the SensorReading contract');
+  assert.equal(body.site, 'north-pit');
+  assert.deepEqual(message!.attributes, { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', sequence: '1' });
+});
+
+test('a batch answers per packet: the good are published, each bad one says why', async (t) => {
+  const { service, subscription } = await gateway(t);
+  const payload = [
+    packet(10),
+    packet(11, { samples: { x: [1, 2], y: [1], z: [1, 2] } }),
+    packet(12, { sampleRateHz: 10 }),
+    packet(13, { startTime: new Date(Date.now() + 3600_000).toISOString() }),
+    packet(14, { startTime: '2020-01-01T00:00:00Z' }),
+    packet(15, { sensorId: 'geo-999' }),
+    packet(16, { samples: { x: [1e9], y: [0], z: [0] } }),
+    { hello: 'world' },
+    packet(17),
+  ];
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload });
+  assert.equal(response.statusCode, 202);
+  const body = response.json();
+  assert.equal(body.accepted, 2);
+  assert.deepEqual(
+    body.rejected.map((r: { index: number; reason: string }) => `${r.index}:${r.reason}`),
+    ['1:axis_length_mismatch', '2:schema', '3:clock_skew', '4:too_old', '5:sensor_mismatch', '6:schema', '7:schema'],
+  );
+  assert.match(body.rejected[1].detail, /sampleRateHz/);
+  assert.equal(body.rejected[0].sequence, 11);
+  const messages = await pullMessages(subscription, { atLeast: 2 });
+  assert.deepEqual(messages.map((m) => m.attributes.sequence).sort(), ['10', '17']);
+  const metrics = await service.app.inject('/metrics');
+  assert.match(metrics.body, /sensor_gateway_packets_rejected_total\{reason="schema",service="sensor-gateway"\} 3/);
+});
+
+test('unknown and revoked devices get 401 and nothing they send is published; oversize bodies 413; all-bad 400', async (t) => {
+  const { service, subscription } = await gateway(t);
+  for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer token-geo-002' }]) {
+    const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers, payload: packet(1) });
+    assert.equal(response.statusCode, 401);
+    assert.ok(response.json().reason);
+  }
+  assert.match((await service.app.inject({ method: 'POST', url: '/v1/packets', headers: { authorization: 'Bearer token-geo-002' }, payload: packet(1) })).json().reason, /revoked/);
+  const big = packet(2, { samples: { x: new Array(8000).fill(1.23456789), y: new Array(8000).fill(1.23456789), z: new Array(8000).fill(1.23456789) } });
+  const tooLarge = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: big });
+  assert.equal(tooLarge.statusCode, 413);
+  assert.match(tooLarge.json().reason, /larger than 200000 bytes/);
+  const allBad = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: [packet(3, { sequence: -1 })] });
+  assert.equal(allBad.statusCode, 400);
+  const published = await pullMessages(subscription, { atLeast: 1, timeoutMs: 1500 });
+  assert.equal(published.length, 0);
+});
+
+test('when Pub/Sub cannot store the packets the device gets 503 with Retry-After', async (t) => {
+  const { service, topic } = await gateway(t);
+  await topic.delete();
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: packet(5) });
+  assert.equal(response.statusCode, 503);
+  assert.equal(response.headers['retry-after'], '2');
+});
+
+test('a saturated event loop sheds load with 503 instead of queueing', async (t) => {
+  const { service } = await gateway(t, { MAX_EVENT_LOOP_DELAY_MS: '20' });
+  const until = Date.now() + 150;
+  while (Date.now() < until); // block the loop as a flood of work would
+  let response;
+  for (let i = 0; i < 20; i++) {
+    await sleep(100);
+    response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: packet(6) });
+    if (response.statusCode === 503) break;
+  }
+  assert.equal(response?.statusCode, 503);
+  assert.match(response!.json().reason, /event_loop_delay/);
+  const metrics = await service.app.inject('/metrics');
+  assert.match(metrics.body, /sensor_gateway_requests_shed_total\{cause="event_loop_delay"/);
+});
+
+test('serves its OpenAPI description', async (t) => {
+  const { service } = await gateway(t);
+  const spec = await service.app.inject('/docs/json');
+  assert.equal(spec.statusCode, 200);
+  assert.ok(spec.json().paths['/v1/packets'].post);
+});
