@@ -87,7 +87,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   ];
 
   let draining = false;
-  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
   await app.register(observability, {
     registry,
     isDraining: () => draining,

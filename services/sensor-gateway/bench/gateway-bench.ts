@@ -1,0 +1,86 @@
+// Gateway throughput as a ratio of a bare fastify route parsing the same bodies, on this machine, in this run.
+//   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/gateway-bench.ts [seconds]
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import autocannon from 'autocannon';
+import { createPubSub } from '@mine/platform';
+import { SensorStream, devicesJson, mineLayout } from '@mine/simulator';
+import { stackProcessEnv, uniqueName } from '@mine/testkit';
+
+const seconds = Number(process.argv[2] ?? 15);
+const PACKETS_PER_REQUEST = 10;
+const SAMPLE_RATE = 500;
+
+const port = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+async function serve(entry: string, env: Record<string, string>) {
+  const p = await port();
+  // BENCH_PROFILE=dir writes a V8 CPU profile of each server there.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--conditions=source', entry], {
+    cwd: new URL('..', import.meta.url).pathname,
+    env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'warn', PORT: String(p), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 200; i++) {
+    if (await fetch(`http://127.0.0.1:${p}/v1/packets`, { method: 'OPTIONS' }).then(() => true, () => false)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url: `http://127.0.0.1:${p}`, child };
+}
+
+async function load(url: string, body: string, token: string, durationS: number, onTick?: () => Promise<void>) {
+  const timer = onTick ? setInterval(() => void onTick(), 1000) : undefined;
+  const result = await autocannon({
+    url: `${url}/v1/packets`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+    connections: 16,
+    duration: durationS,
+  });
+  clearInterval(timer);
+  const ok = result['2xx'];
+  return { requestsPerSecond: ok / durationS, non2xx: result.non2xx, p99LatencyMs: result.latency.p99 };
+}
+
+const [sensor] = mineLayout(1);
+const stream = new SensorStream(sensor!, { sampleRateHz: SAMPLE_RATE, packetSeconds: 1, noiseMmS: 0.05, seed: 1 });
+const start = Math.floor(Date.now() / 1000) - PACKETS_PER_REQUEST;
+const body = JSON.stringify(Array.from({ length: PACKETS_PER_REQUEST }, (_, i) => stream.packet(start + i)));
+const samplesPerRequest = PACKETS_PER_REQUEST * SAMPLE_RATE; // per axis; each sample is an x, y, z triple
+
+const pubsub = createPubSub('mine-local');
+const topicName = uniqueName('bench-readings').replace(/_/g, '-');
+const [topic] = await pubsub.createTopic(topicName);
+
+const bare = await serve('bench/bare-route.ts', {});
+const baseline = await load(bare.url, body, sensor!.token, seconds);
+bare.child.kill('SIGTERM');
+
+const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) });
+let peakRssBytes = 0;
+const sampleRss = async () => {
+  const text = await fetch(`${gateway.url}/metrics`).then((r) => r.text(), () => '');
+  const rss = Number(/sensor_gateway_process_resident_memory_bytes\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
+  peakRssBytes = Math.max(peakRssBytes, rss);
+};
+const measured = await load(gateway.url, body, sensor!.token, seconds, sampleRss);
+await sampleRss();
+gateway.child.kill('SIGTERM');
+await topic.delete();
+await pubsub.close();
+
+const row = (name: string, r: typeof baseline) =>
+  `${name.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s ${(r.requestsPerSecond * samplesPerRequest).toFixed(0).padStart(10)} samples/s  p99 ${String(r.p99LatencyMs).padStart(5)} ms  non-2xx ${r.non2xx}`;
+console.log(`body: ${PACKETS_PER_REQUEST} packets × ${SAMPLE_RATE} samples × 3 axes = ${(body.length / 1024).toFixed(0)} KiB; ${seconds} s per run, 16 connections`);
+console.log(row('bare fastify route (parse)', baseline));
+console.log(row('sensor-gateway → Pub/Sub', measured));
+console.log(`ratio gateway / bare route: ${((100 * measured.requestsPerSecond) / baseline.requestsPerSecond).toFixed(1)} %`);
+console.log(`gateway peak RSS during the run: ${(peakRssBytes / 1024 / 1024).toFixed(0)} MiB`);
