@@ -103,11 +103,12 @@ test('when Pub/Sub cannot store the packets the device gets 503 with Retry-After
 
 test('a saturated event loop sheds load with 503 instead of queueing', async (t) => {
   const { service } = await gateway(t, { MAX_EVENT_LOOP_DELAY_MS: '20' });
-  const until = Date.now() + 150;
-  while (Date.now() < until); // block the loop as a flood of work would
+  // Keep blocking the loop, as a flood of work would, until the gateway notices (it samples every 500 ms).
   let response;
-  for (let i = 0; i < 20; i++) {
-    await sleep(100);
+  for (let i = 0; i < 40; i++) {
+    const until = Date.now() + 100;
+    while (Date.now() < until);
+    await sleep(20);
     response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: packet(6) });
     if (response.statusCode === 503) break;
   }
