@@ -110,7 +110,8 @@ test('a failing handler gets the message redelivered; retries exhausted land in 
   const deadLetters = await pullMessages(dlqHold, { atLeast: 1, timeoutMs: 30_000 });
   await subscriber.close();
   assert.deepEqual(attempts.get(1), [1, 2, 3], 'transient failure recovered on the third delivery');
-  assert.equal(deadLetters.length, 1);
-  assert.equal(JSON.parse(deadLetters[0]!.data.toString()).id, 2);
-  assert.equal(attempts.get(2)?.length, 5, 'delivered maxDeliveryAttempts times before dead-lettering');
+  // Only the message that always failed is dead-lettered. (Pub/Sub, like the emulator, may deliver a
+  // dead-lettered message more than once; consumers of the dead-letter topic dedupe by content.)
+  assert.deepEqual([...new Set(deadLetters.map((m) => JSON.parse(m.data.toString()).id))], [2]);
+  assert.ok(Math.max(...(attempts.get(2) ?? [])) >= 5, 'delivered maxDeliveryAttempts times before dead-lettering');
 });
