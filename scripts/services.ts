@@ -1,11 +1,20 @@
-#!/usr/bin/env node
 // Starts and stops the platform's services locally as background processes, for `./dev up`.
 // A service lists what it runs in its package.json:
 //   "mine": { "processes": [ { "name": "sensor-gateway", "entry": "src/main.ts", "env": { "PORT": "8081" } } ] }
 // Batch jobs (CronJobs in production) are not started; run them by hand (see their READMEs).
+// Run with tsx: node --import tsx --conditions=source scripts/services.ts up
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { devicesJson, mineLayout } from '@mine/simulator';
+
+/** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
+export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
+const localDefaults: Record<string, string> = {
+  DEVICES_JSON: await devicesJson(mineLayout(120)),
+  API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
+};
 
 const root = new URL('..', import.meta.url).pathname;
 const state = process.env.MINE_STACK_DIR ?? join(root, '.stack');
@@ -13,18 +22,25 @@ const runDir = join(state, 'run');
 const logDir = join(state, 'logs');
 const command = process.argv[2];
 
-function declaredProcesses() {
+interface DeclaredProcess {
+  name: string;
+  entry: string;
+  env?: Record<string, string>;
+  cwd: string;
+}
+
+function declaredProcesses(): DeclaredProcess[] {
   const servicesDir = join(root, 'services');
   if (!existsSync(servicesDir)) return [];
   return readdirSync(servicesDir).flatMap((service) => {
     const manifest = join(servicesDir, service, 'package.json');
     if (!existsSync(manifest)) return [];
-    const processes = JSON.parse(readFileSync(manifest, 'utf8')).mine?.processes ?? [];
+    const processes: Omit<DeclaredProcess, 'cwd'>[] = JSON.parse(readFileSync(manifest, 'utf8')).mine?.processes ?? [];
     return processes.map((p) => ({ ...p, cwd: join(servicesDir, service) }));
   });
 }
 
-function alive(pid) {
+function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -33,7 +49,7 @@ function alive(pid) {
   }
 }
 
-const pidFile = (name) => join(runDir, `service-${name}.pid`);
+const pidFile = (name: string) => join(runDir, `service-${name}.pid`);
 
 if (command === 'up') {
   mkdirSync(runDir, { recursive: true });
@@ -43,7 +59,7 @@ if (command === 'up') {
     const log = openSync(join(logDir, `${p.name}.log`), 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', p.entry], {
       cwd: p.cwd,
-      env: { ...process.env, ...(p.env ?? {}) },
+      env: { ...localDefaults, ...process.env, ...(p.env ?? {}) },
       stdio: ['ignore', log, log],
       detached: true,
     });
@@ -62,6 +78,6 @@ if (command === 'up') {
     rmSync(pidFile(p.name));
   }
 } else {
-  console.error('usage: services.mjs up|down');
+  console.error('usage: services.ts up|down');
   process.exit(2);
 }
