@@ -88,3 +88,23 @@ export const PacketFeatures = Type.Object(
   { additionalProperties: false, $id: 'PacketFeatures' },
 );
 export type PacketFeatures = Static<typeof PacketFeatures>;
+
+/** One sensor's vibration over one hour, the lake's hourly feature row (also loaded into BigQuery). */
+export const HourlyVibrationFeatures = Type.Object(
+  {
+    site: Type.String(),
+    zone: Type.String(),
+    sensorId: SensorId,
+    hourStart: Type.String({ format: 'date-time', description: 'start of the hour (UTC)' }),
+    packets: Type.Integer({ description: 'distinct packets in the hour' }),
+    gaps: Type.Integer({ description: 'sequence numbers missing between the first and last packet of the hour' }),
+    ppvMaxMmS: Type.Number({ description: 'largest component PPV of the hour, mm/s' }),
+    pvsMaxMmS: Type.Number({ description: 'largest peak vector sum of the hour, mm/s' }),
+    rmsMmS: Type.Number({ description: 'RMS of the vector magnitude over the hour (energy mean of packet RMS), mm/s' }),
+    dominantFrequencyHz: Type.Number({ description: 'dominant frequency of the packet with the largest PVS' }),
+    firstPacketAt: Type.String({ format: 'date-time' }),
+    lastPacketAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false, $id: 'HourlyVibrationFeatures' },
+);
+export type HourlyVibrationFeatures = Static<typeof HourlyVibrationFeatures>;

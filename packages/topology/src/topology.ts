@@ -1,4 +1,4 @@
-import { AlarmTransition, MachineryIssueEvent, PipelineRunRow } from '@mine/contracts';
+import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow } from '@mine/contracts';
 import type { SubscriptionSpec, Topology, TopicSpec } from './types.js';
 
 const DAY = 24 * 3600;
@@ -124,6 +124,15 @@ export const topology: Topology = {
     },
     {
       dataset: 'ops',
+      name: 'vibration_hourly',
+      description: 'hourly vibration features per sensor, loaded from the lake by lake-compactor',
+      contract: HourlyVibrationFeatures,
+      owner: 'lake-compactor',
+      partitioning: { field: 'hourStart', type: 'DAY' },
+      clustering: ['site', 'zone'],
+    },
+    {
+      dataset: 'ops',
       name: 'pipeline_runs',
       description: 'OpenLineage run events of every stage, flattened',
       contract: PipelineRunRow,
@@ -138,7 +147,10 @@ export const topology: Topology = {
       description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions)',
       writers: ['lake-compactor'],
       readers: [],
-      lifecycle: [{ prefix: 'spool/', deleteAfterDays: 7 }],
+      lifecycle: [
+        { prefix: 'spool/', deleteAfterDays: 7 },
+        { prefix: 'staging/', deleteAfterDays: 3 },
+      ],
     },
     {
       name: 'landing',

@@ -1,0 +1,71 @@
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { PubSub } from '@google-cloud/pubsub';
+import type { Storage } from '@google-cloud/storage';
+import { SensorReading, compileValidator } from '@mine/contracts';
+import { Counter, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import type { LakeCompactorConfig } from './config.js';
+import { openDuckDb } from './parquet.js';
+import { SpoolWriter } from './spool.js';
+
+export const SERVICE = 'lake-compactor';
+
+export function lakeBucketName(config: LakeCompactorConfig): string {
+  return config.LAKE_BUCKET || `${config.GCP_PROJECT_ID}-lake`;
+}
+
+/**
+ * The streaming half of the compactor: `sensor-readings` into spool Parquet
+ * files, each message acknowledged once its file is stored. The hourly
+ * compaction is a separate batch entry point (compact-main.ts).
+ */
+export async function buildSpoolService(deps: { config: LakeCompactorConfig; logger: Logger; pubsub: PubSub; storage: Storage }) {
+  const { config, logger } = deps;
+  const { registry, prefix } = createMetrics(SERVICE);
+  const flushed = new Counter({ name: `${prefix}spool_packets_total`, help: 'packets written to spool files', registers: [registry] });
+  const files = new Counter({ name: `${prefix}spool_files_total`, help: 'spool files written', registers: [registry] });
+  const bucket = deps.storage.bucket(lakeBucketName(config));
+  const spool = new SpoolWriter({
+    bucket,
+    duckdb: await openDuckDb(),
+    workDir: config.WORK_DIR,
+    maxPackets: config.SPOOL_MAX_PACKETS,
+    maxAgeMs: config.SPOOL_MAX_AGE_MS,
+    logger,
+    onFlush: (fileCount, packets) => {
+      files.inc(fileCount);
+      flushed.inc(packets);
+    },
+  });
+  const subscriber = new Subscriber(deps.pubsub, {
+    subscription: config.SUBSCRIPTION,
+    validator: compileValidator(SensorReading),
+    deadLetterTopic: config.DEAD_LETTER_TOPIC,
+    maxInFlight: config.MAX_IN_FLIGHT,
+    logger,
+    metrics: pubsubMetrics(registry, prefix),
+    handle: (message) => spool.add(message.body),
+  });
+  let draining = false;
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  await app.register(observability, { registry, isDraining: () => draining, readiness: [{ name: 'lake-bucket', check: async () => (await bucket.exists())[0] }] });
+  return {
+    app,
+    spool,
+    start: () => subscriber.start(),
+    /** Drain: stop pulling, write what is buffered (so its messages are acked), close. */
+    async close() {
+      draining = true;
+      const drained = subscriber.close();
+      await spool.flush();
+      await drained;
+      await app.close();
+    },
+    /** For tests: stop as a crash would, leaving unflushed messages unacknowledged. */
+    async crash() {
+      draining = true;
+      spool.abandon();
+      await subscriber.close(1_000);
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Bucket } from '@google-cloud/storage';
+import type { BigQuery } from '@google-cloud/bigquery';
+import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from '@mine/platform';
+import { packetFeatures } from '@mine/vibration';
+import { sqlString } from './parquet.js';
+import { hourPrefix } from './spool.js';
+
+export interface CompactionOptions {
+  bucket: Bucket;
+  duckdb: DuckDBConnection;
+  workDir: string;
+  logger: Logger;
+  /** dataset.table for hourly features in BigQuery */
+  features?: { bigquery: BigQuery; dataset: string; table: string };
+}
+
+export interface SiteOutput {
+  site: string;
+  packets: number;
+  rawRows: number;
+  sensors: number;
+  objects: string[];
+}
+
+export interface CompactionResult {
+  hourStart: string;
+  spoolFiles: number;
+  spoolPackets: number;
+  duplicates: number;
+  sites: SiteOutput[];
+}
+
+const PART = 'part-00000.parquet';
+
+/**
+ * Compacts one hour of spool files into the lake: raw samples, per-packet
+ * features and hourly features per site, Hive-partitioned, one deterministic
+ * file per partition, so a rerun (for late packets, or after a crash) replaces
+ * rather than duplicates. Duplicated packets (redeliveries) are dropped by
+ * sensor id + sequence.
+ */
+export async function compactHour(hourStart: Date, options: CompactionOptions): Promise<CompactionResult> {
+  const { bucket, duckdb, logger } = options;
+  const iso = hourStart.toISOString();
+  const [files] = await bucket.getFiles({ prefix: hourPrefix('spool', iso) });
+  const result: CompactionResult = { hourStart: `${iso.slice(0, 13)}:00:00.000Z`, spoolFiles: files.length, spoolPackets: 0, duplicates: 0, sites: [] };
+  if (files.length === 0) return result;
+
+  const dir = await mkdtemp(join(options.workDir, 'compact-'));
+  try {
+    const locals: string[] = [];
+    for (const [i, file] of files.entries()) {
+      const local = join(dir, `spool-${i}.parquet`);
+      await file.download({ destination: local, validation: 'crc32c' });
+      locals.push(local);
+    }
+    await duckdb.run(`CREATE OR REPLACE TEMP TABLE spool AS SELECT * FROM read_parquet([${locals.map(sqlString).join(', ')}])`);
+    await duckdb.run(`CREATE OR REPLACE TEMP TABLE packets AS
+      SELECT * FROM spool QUALIFY row_number() OVER (PARTITION BY sensorId, sequence ORDER BY receivedAt) = 1`);
+    result.spoolPackets = Number((await duckdb.runAndReadAll('SELECT count(*) FROM spool')).getRows()[0]![0]);
+    const packets = Number((await duckdb.runAndReadAll('SELECT count(*) FROM packets')).getRows()[0]![0]);
+    result.duplicates = result.spoolPackets - packets;
+
+    const sites = (await duckdb.runAndReadAll('SELECT DISTINCT site FROM packets ORDER BY site')).getRows().map((r) => String(r[0]));
+    for (const site of sites) {
+      result.sites.push(await compactSite(site, iso, dir, options));
+    }
+    await duckdb.run('DROP TABLE IF EXISTS spool; DROP TABLE IF EXISTS packets; DROP TABLE IF EXISTS packet_features');
+    logger.info({ hour: result.hourStart, spoolFiles: files.length, packets, duplicates: result.duplicates, sites: sites.length }, 'hour compacted');
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function compactSite(site: string, hourIso: string, dir: string, options: CompactionOptions): Promise<SiteOutput> {
+  const { duckdb, bucket } = options;
+  const where = `site = ${sqlString(site)}`;
+  const rawPath = join(dir, `raw-${site}.parquet`);
+  await duckdb.run(`COPY (
+      SELECT sensorId, sequence, zone, sampleIndex,
+             startTime + to_microseconds(CAST(round(sampleIndex * 1000000 / sampleRateHz) AS BIGINT)) AS sampleTime,
+             sampleRateHz, x, y, z
+      FROM (SELECT sensorId, sequence, zone, startTime, sampleRateHz,
+                   unnest(range(len(x))) AS sampleIndex, unnest(x) AS x, unnest(y) AS y, unnest(z) AS z
+            FROM packets WHERE ${where})
+      ORDER BY sensorId, sequence, sampleIndex
+    ) TO ${sqlString(rawPath)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)`);
+  const rawRows = Number((await duckdb.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(rawPath)})`)).getRows()[0]![0]);
+
+  // Per-packet features come from packages/vibration, the same code alert-evaluator uses.
+  await duckdb.run(`CREATE OR REPLACE TEMP TABLE packet_features (sensorId VARCHAR, sequence BIGINT, zone VARCHAR, startTime TIMESTAMPTZ,
+    sampleRateHz DOUBLE, sampleCount INTEGER, ppvX DOUBLE, ppvY DOUBLE, ppvZ DOUBLE, pvs DOUBLE, rms DOUBLE, dominantFrequencyHz DOUBLE)`);
+  const rows = (await duckdb.runAndReadAll(`SELECT sensorId, sequence, zone, strftime(startTime, '%Y-%m-%dT%H:%M:%S.%gZ'), sampleRateHz, x, y, z FROM packets WHERE ${where} ORDER BY sensorId, sequence`)).getRows();
+  const appender = await duckdb.createAppender('packet_features');
+  for (const [sensorId, sequence, zone, startTime, sampleRateHz, x, y, z] of rows) {
+    const samples = { x: (x as { items: number[] }).items, y: (y as { items: number[] }).items, z: (z as { items: number[] }).items };
+    const f = packetFeatures({ sampleRateHz: Number(sampleRateHz), samples });
+    appender.appendVarchar(String(sensorId));
+    appender.appendBigInt(BigInt(sequence as bigint));
+    appender.appendVarchar(String(zone));
+    appender.appendVarchar(String(startTime));
+    appender.appendDouble(Number(sampleRateHz));
+    appender.appendInteger(f.sampleCount);
+    for (const value of [f.ppvX, f.ppvY, f.ppvZ, f.pvs, f.rms, f.dominantFrequencyHz]) appender.appendDouble(value);
+    appender.endRow();
+  }
+  appender.closeSync();
+  const packetPath = join(dir, `packets-${site}.parquet`);
+  await duckdb.run(`COPY (SELECT ${sqlString(site)} AS site, * FROM packet_features ORDER BY sensorId, sequence) TO ${sqlString(packetPath)} (FORMAT parquet, COMPRESSION zstd)`);
+
+  const hourlyPath = join(dir, `hourly-${site}.parquet`);
+  await duckdb.run(`COPY (
+      SELECT ${sqlString(site)} AS site, zone, sensorId, TIMESTAMPTZ ${sqlString(hourIso.slice(0, 13) + ':00:00+00')} AS hourStart,
+             CAST(count(*) AS BIGINT) AS packets,
+             CAST(max(sequence) - min(sequence) + 1 - count(*) AS BIGINT) AS gaps,
+             max(greatest(ppvX, ppvY, ppvZ)) AS ppvMaxMmS, max(pvs) AS pvsMaxMmS,
+             sqrt(sum(rms * rms * sampleCount) / sum(sampleCount)) AS rmsMmS,
+             arg_max(dominantFrequencyHz, pvs) AS dominantFrequencyHz,
+             min(startTime) AS firstPacketAt, max(startTime) AS lastPacketAt
+      FROM packet_features GROUP BY zone, sensorId ORDER BY zone, sensorId
+    ) TO ${sqlString(hourlyPath)} (FORMAT parquet, COMPRESSION zstd)`);
+  const sensors = Number((await duckdb.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(hourlyPath)})`)).getRows()[0]![0]);
+
+  const objects: string[] = [];
+  for (const [kind, path] of [['raw', rawPath], ['features/packets', packetPath], ['features/hourly', hourlyPath]] as const) {
+    const name = `${hourPrefix(kind, hourIso, site)}${PART}`;
+    await bucket.upload(path, { destination: name, resumable: false, validation: 'crc32c', contentType: 'application/vnd.apache.parquet' });
+    objects.push(name);
+  }
+  if (options.features) {
+    // Loaded from a flat staging name: a Hive-style path makes the emulator's Parquet reader (DuckDB)
+    // add the partition keys as columns, which real BigQuery only does when asked to.
+    const staged = `staging/hourly/${site}_${hourIso.slice(0, 13).replace(':', '')}.parquet`;
+    await bucket.upload(hourlyPath, { destination: staged, resumable: false, validation: 'crc32c' });
+    await loadHourly(site, hourIso, `gs://${bucket.name}/${staged}`, hourlyPath, options.features);
+  }
+  return { site, packets: rows.length, rawRows, sensors, objects };
+}
+
+/**
+ * Replaces the site's hour in BigQuery. The load job's id is derived from the
+ * file's content: if that job already ran, this exact hour is loaded and
+ * nothing is done; otherwise the hour's rows are deleted and the file loaded.
+ */
+async function loadHourly(site: string, hourIso: string, uri: string, localPath: string, target: { bigquery: BigQuery; dataset: string; table: string }) {
+  const { bigquery, dataset, table } = target;
+  const digest = createHash('sha256').update(await readFile(localPath)).digest('hex').slice(0, 16);
+  const jobId = `lake_hourly_${site.replace(/[^A-Za-z0-9_-]/g, '_')}_${hourIso.slice(0, 13).replace(/[^0-9]/g, '')}_${digest}`;
+  const existing = await bigquery
+    .job(jobId)
+    .getMetadata()
+    .then(([metadata]) => metadata as { status?: { state?: string; errorResult?: unknown } }, () => undefined);
+  if (existing?.status?.state === 'DONE' && !existing.status.errorResult) return;
+  await bigquery.query({
+    query: `DELETE FROM \`${dataset}.${table}\` WHERE site = @site AND hourStart = TIMESTAMP(@hourStart)`,
+    params: { site, hourStart: `${hourIso.slice(0, 13)}:00:00+00` },
+  });
+  const [job] = await bigquery.createJob({
+    jobId,
+    configuration: { load: { sourceUris: [uri], sourceFormat: 'PARQUET', writeDisposition: 'WRITE_APPEND', destinationTable: { projectId: bigquery.projectId, datasetId: dataset, tableId: table } } },
+  });
+  await job.promise();
+}

@@ -1,0 +1,17 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { PlatformEnv } from '@mine/platform';
+
+export const LakeCompactorEnv = Type.Object({
+  ...PlatformEnv,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8084 }),
+  HOST: Type.String({ default: '0.0.0.0' }),
+  SUBSCRIPTION: Type.String({ default: 'lake-compactor.sensor-readings' }),
+  DEAD_LETTER_TOPIC: Type.String({ default: 'sensor-readings-dead-letter' }),
+  LAKE_BUCKET: Type.String({ default: '', description: 'lake bucket; default <project>-lake' }),
+  SPOOL_MAX_PACKETS: Type.Integer({ minimum: 1, default: 2000, description: 'packets per spool file at most' }),
+  SPOOL_MAX_AGE_MS: Type.Integer({ minimum: 10, default: 10_000, description: 'how long a packet may wait for its spool file' }),
+  MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 5000 }),
+  WORK_DIR: Type.String({ default: '/tmp', description: 'scratch space for Parquet files (an emptyDir in Kubernetes)' }),
+  FEATURES_TABLE: Type.String({ default: 'ops.vibration_hourly', description: 'dataset.table the hourly features are loaded into; empty to skip' }),
+});
+export type LakeCompactorConfig = Static<typeof LakeCompactorEnv>;
