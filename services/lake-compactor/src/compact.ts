@@ -149,7 +149,7 @@ async function compactSite(site: string, hourIso: string, dir: string, options: 
  */
 async function loadHourly(site: string, hourIso: string, uri: string, localPath: string, target: { bigquery: BigQuery; dataset: string; table: string }) {
   const { bigquery, dataset, table } = target;
-  const digest = createHash('sha256').update(await readFile(localPath)).digest('hex').slice(0, 16);
+  const digest = createHash('sha256').update(`${bigquery.projectId}.${dataset}.${table}\n`).update(await readFile(localPath)).digest('hex').slice(0, 16);
   const jobId = `lake_hourly_${site.replace(/[^A-Za-z0-9_-]/g, '_')}_${hourIso.slice(0, 13).replace(/[^0-9]/g, '')}_${digest}`;
   const existing = await bigquery
     .job(jobId)

@@ -1,4 +1,5 @@
-import { DuckDBInstance, listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { rm, writeFile } from 'node:fs/promises';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { SensorReading } from '@mine/contracts';
 
 /** Columns of a spool file: one row per packet, samples as lists (the dedupe key is sensorId + sequence). */
@@ -15,28 +16,23 @@ export async function openDuckDb(): Promise<DuckDBConnection> {
 
 export const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-/** Writes packets to a local Parquet file (zstd) through DuckDB's appender. */
+/**
+ * Writes packets to a local Parquet file (zstd). The packets go to DuckDB as
+ * newline-delimited JSON, parsed in DuckDB's C++ reader with the spool's column
+ * types given explicitly; per-value appends from JavaScript measured 5× slower.
+ */
 export async function writeSpoolParquet(connection: DuckDBConnection, readings: SensorReading[], path: string): Promise<void> {
-  const table = `spool_${Math.random().toString(36).slice(2)}`;
-  await connection.run(`CREATE TEMP TABLE ${table} (${SPOOL_COLUMNS})`);
+  const ndjson = `${path}.ndjson`;
+  await writeFile(ndjson, readings.map((r) => JSON.stringify({ ...r, x: r.samples.x, y: r.samples.y, z: r.samples.z, samples: undefined })).join('\n'));
   try {
-    const appender = await connection.createAppender(table);
-    for (const r of readings) {
-      appender.appendVarchar(r.sensorId);
-      appender.appendBigInt(BigInt(r.sequence));
-      appender.appendVarchar(r.site);
-      appender.appendVarchar(r.zone);
-      appender.appendVarchar(r.startTime);
-      appender.appendDouble(r.sampleRateHz);
-      appender.appendVarchar(r.receivedAt);
-      appender.appendList(listValue(r.samples.x));
-      appender.appendList(listValue(r.samples.y));
-      appender.appendList(listValue(r.samples.z));
-      appender.endRow();
-    }
-    appender.closeSync();
-    await connection.run(`COPY ${table} TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(`COPY (SELECT * FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', columns = {${SPOOL_JSON_COLUMNS}}))
+      TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
   } finally {
-    await connection.run(`DROP TABLE IF EXISTS ${table}`);
+    await rm(ndjson, { force: true });
   }
 }
+
+const SPOOL_JSON_COLUMNS = SPOOL_COLUMNS.split(',')
+  .map((column) => column.trim().split(/\s+/))
+  .map(([name, type]) => `${name}: '${type}'`)
+  .join(', ');

@@ -88,7 +88,13 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
     const rows = (await duckdb.runAndReadAll(`SELECT count(DISTINCT sensorId || ':' || sequence), count(*) FROM read_parquet([${paths.map(sqlString).join(',')}])`)).getRows()[0]!;
     return { distinct: Number(rows[0]), total: Number(rows[1]) };
   };
-  await waitFor(async () => ((await countSpooled()).distinct === sent.length ? true : undefined), { timeoutMs: 30_000, what: 'every packet spooled' });
+  await waitFor(
+    async () => {
+      const { distinct, total } = await countSpooled();
+      return distinct === sent.length && total >= sent.length + 15 ? true : undefined;
+    },
+    { timeoutMs: 30_000, what: 'every packet and the redelivered batch spooled' },
+  );
 
   const options = { bucket, duckdb, workDir: config.WORK_DIR, logger, features: { bigquery, dataset: dataset.id!, table: 'vibration_hourly' } };
   const first = await compactHour(HOUR, options);
