@@ -8,6 +8,7 @@ import { SensorPacket, type SensorReadingAttributes } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
 import type { DeviceRegistry } from './devices.js';
+import { readingMessage, topLevelElements } from './raw-json.js';
 import { validatePackets } from './validate.js';
 
 export const SERVICE = 'sensor-gateway';
@@ -77,6 +78,15 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     readiness: [{ name: 'pubsub-topic', check: async () => (await publisher.topic.exists())[0] }],
   });
 
+  // Keep the body's text beside the parsed value: accepted packets are published from their original text.
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.MAX_BODY_BYTES }, (_request, text, done) => {
+    try {
+      done(null, { parsed: JSON.parse(text as string), text });
+    } catch (error) {
+      done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'invalid_json' }), undefined);
+    }
+  });
+
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) logger.error({ err: error }, 'request failed');
@@ -118,7 +128,8 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     },
     async (request, reply) => {
       const device = request.device!;
-      const { readings, rejected } = validatePackets(request.body, device, Date.now(), {
+      const body = request.body as { parsed: unknown; text: string };
+      const { readings, rejected } = validatePackets(body.parsed, device, Date.now(), {
         clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000,
         maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000,
         maxPackets: config.MAX_PACKETS_PER_REQUEST,
@@ -126,11 +137,12 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
       for (const r of rejected) counters.rejected.inc({ reason: r.reason });
       if (readings.length === 0) return reply.code(400).send({ accepted: 0, rejected });
       const started = process.hrtime.bigint();
+      const texts = Array.isArray(body.parsed) ? topLevelElements(body.text) : [body.text.trim()];
       try {
         await publisher.publishAll(
-          readings.map((reading) => {
+          readings.map(({ reading, index }) => {
             const attributes: SensorReadingAttributes = { sensorId: reading.sensorId, site: reading.site, zone: reading.zone, sequence: String(reading.sequence) };
-            return { data: reading, attributes };
+            return { data: readingMessage(texts[index]!, reading), attributes };
           }),
         );
       } catch (error) {
@@ -140,7 +152,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
       }
       counters.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       counters.packets.inc(readings.length);
-      counters.samples.inc(readings.reduce((n, r) => n + r.samples.x.length, 0));
+      counters.samples.inc(readings.reduce((n, r) => n + r.reading.samples.x.length, 0));
       return reply.code(202).send({ accepted: readings.length, rejected });
     },
   );
