@@ -39,9 +39,30 @@ export const MachineryIssueEvent = Type.Object(
     status: IssueStatus,
     title: Type.Optional(Type.String({ maxLength: 200, sensitivity: 'internal' })),
     description: Type.Optional(Type.String({ maxLength: 4000, sensitivity: 'internal' })),
+    notes: Type.Optional(Type.String({ maxLength: 4000, sensitivity: 'internal', description: 'free text, PII-masked' })),
     assignee: Type.Optional(Type.String({ maxLength: 128, sensitivity: 'pseudonymised' })),
     reporter: Type.String({ description: 'pseudonymised reporter id', sensitivity: 'pseudonymised' }),
   },
   { additionalProperties: false, $id: 'MachineryIssueEvent' },
 );
 export type MachineryIssueEvent = Static<typeof MachineryIssueEvent>;
+
+/** What the mobile app sends for one event; the API adds receivedAt, reporter and the carried-forward state. */
+export const IssueEventInput = Type.Object(
+  {
+    eventId: Type.String({ format: 'uuid', description: 'generated on the device; resending it is recognised as a duplicate' }),
+    issueId: Type.String({ minLength: 1, maxLength: 64 }),
+    type: IssueEventType,
+    occurredAt: Type.String({ format: 'date-time' }),
+    machineId: Type.String({ minLength: 1, maxLength: 64 }),
+    siteId: Type.String({ minLength: 1, maxLength: 64 }),
+    severity: Type.Optional(IssueSeverity),
+    status: Type.Optional(IssueStatus),
+    title: Type.Optional(Type.String({ maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 4000 })),
+    notes: Type.Optional(Type.String({ maxLength: 4000 })),
+    assignee: Type.Optional(Type.String({ maxLength: 128, description: 'user id of the person assigned' })),
+  },
+  { additionalProperties: false },
+);
+export type IssueEventInput = Static<typeof IssueEventInput>;

@@ -1,3 +1,4 @@
 export * from './types.js';
 export * from './topology.js';
 export * from './provision.js';
+export * from './views.js';

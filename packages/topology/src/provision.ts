@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { Storage } from '@google-cloud/storage';
@@ -8,7 +9,7 @@ import { bucketName, type Topology } from './types.js';
 export type ProvisionAction = 'created' | 'updated' | 'unchanged' | 'would-create' | 'would-update';
 
 export interface ProvisionStep {
-  kind: 'topic' | 'subscription' | 'dataset' | 'table' | 'bucket';
+  kind: 'topic' | 'subscription' | 'dataset' | 'table' | 'view' | 'bucket';
   name: string;
   action: ProvisionAction;
   detail?: string;
@@ -147,6 +148,24 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
       );
   }
 
+  for (const spec of topology.views) {
+    const name = `${spec.dataset}.${spec.name}`;
+    const query = normaliseSql(spec.query(options.projectId));
+    // The query's hash travels in a label: not every BigQuery implementation returns a view's SQL as written.
+    const labels = { mine_query_sha256: createHash('sha256').update(query).digest('hex').slice(0, 32) };
+    const view = bigquery.dataset(spec.dataset).table(spec.name);
+    const [exists] = options.dryRun && steps.some((s) => s.kind === 'dataset' && s.name === spec.dataset && s.action === 'would-create') ? [false] : await view.exists();
+    if (!exists) {
+      await act({ kind: 'view', name }, 'create', () =>
+        bigquery.dataset(spec.dataset).createTable(spec.name, { description: spec.description, labels, view: { query, useLegacySql: false } }),
+      );
+      continue;
+    }
+    const [metadata] = await view.getMetadata();
+    if (metadata.labels?.mine_query_sha256 === labels.mine_query_sha256) record({ kind: 'view', name, action: 'unchanged' });
+    else await act({ kind: 'view', name, detail: 'query changed' }, 'update', () => view.setMetadata({ labels, view: { query, useLegacySql: false } }));
+  }
+
   for (const spec of topology.buckets) {
     const name = bucketName(spec, options.projectId);
     const bucket = storage.bucket(name);
@@ -218,4 +237,8 @@ export function schemaDrift(current: BigQueryField[], wanted: BigQueryField[]): 
 const TYPE_ALIASES: Record<string, string> = { INTEGER: 'INT64', FLOAT: 'FLOAT64', BOOLEAN: 'BOOL', STRUCT: 'RECORD' };
 function normaliseType(type: string): string {
   return TYPE_ALIASES[type] ?? type;
+}
+
+function normaliseSql(sql: string): string {
+  return sql.replace(/\s+/g, ' ').trim();
 }

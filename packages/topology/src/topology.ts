@@ -1,5 +1,6 @@
 import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow } from '@mine/contracts';
 import type { SubscriptionSpec, Topology, TopicSpec } from './types.js';
+import { views } from './views.js';
 
 const DAY = 24 * 3600;
 
@@ -141,6 +142,7 @@ export const topology: Topology = {
       clustering: ['jobName'],
     },
   ],
+  views,
   buckets: [
     {
       name: 'lake',

@@ -47,6 +47,15 @@ export interface TableSpec {
   clustering?: string[];
 }
 
+/** A view (an ELT model): its SQL is written against `${project}` and the datasets above. */
+export interface ViewSpec {
+  dataset: string;
+  name: string;
+  description: string;
+  owner: Owner;
+  query: (projectId: string) => string;
+}
+
 export interface DatasetSpec {
   name: string;
   description: string;
@@ -69,6 +78,7 @@ export interface Topology {
   subscriptions: SubscriptionSpec[];
   datasets: DatasetSpec[];
   tables: TableSpec[];
+  views: ViewSpec[];
   buckets: BucketSpec[];
 }
 

@@ -31,7 +31,7 @@ test('provisioning the topology twice creates everything once and then changes n
   assert.equal(topicsBefore.length, 0, 'a dry run creates nothing');
 
   const first = await provision(topology, clients, options);
-  const expectedCount = topology.topics.length + topology.subscriptions.length + topology.datasets.length + topology.tables.length + topology.buckets.length;
+  const expectedCount = topology.topics.length + topology.subscriptions.length + topology.datasets.length + topology.tables.length + topology.views.length + topology.buckets.length;
   assert.equal(first.length, expectedCount);
   assert.deepEqual([...new Set(first.map((s) => s.action))], ['created']);
 
@@ -71,16 +71,23 @@ test('drift: an ack deadline edited by hand is put back; a new contract column i
     ],
     datasets: [{ name: 'drift_ops', description: 'd', writers: [] }],
     tables: [{ dataset: 'drift_ops', name: 'rows', description: 'd', contract: Row, owner: 'db-extractor' }],
+    views: [{ dataset: 'drift_ops', name: 'big_rows', description: 'd', owner: 'operators', query: (p) => `SELECT id FROM \`${p}.drift_ops.rows\` WHERE value > 10` }],
     buckets: [],
   };
   const options = { projectId, location: 'EU', logger };
   await provision(small, clients, options);
 
   await clients.pubsub.subscription('readings.worker').setMetadata({ ackDeadlineSeconds: 45 });
-  const widened: Topology = { ...small, tables: [{ ...small.tables[0]!, contract: Type.Object({ ...Row.properties, note: Type.Optional(Type.String()) }) }] };
+  const widened: Topology = {
+    ...small,
+    tables: [{ ...small.tables[0]!, contract: Type.Object({ ...Row.properties, note: Type.Optional(Type.String()) }) }],
+    views: [{ ...small.views[0]!, query: (p) => `SELECT id, note FROM \`${p}.drift_ops.rows\` WHERE value > 100` }],
+  };
   const steps = await provision(widened, clients, options);
   const changed = Object.fromEntries(steps.filter((s) => s.action !== 'unchanged').map((s) => [`${s.kind}:${s.name}`, s.detail]));
-  assert.deepEqual(changed, { 'subscription:readings.worker': 'ackDeadlineSeconds', 'table:drift_ops.rows': 'add columns note' });
+  assert.deepEqual(changed, { 'subscription:readings.worker': 'ackDeadlineSeconds', 'table:drift_ops.rows': 'add columns note', 'view:drift_ops.big_rows': 'query changed' });
+  const [viewRows] = await clients.bigquery.query({ query: `SELECT * FROM \`${projectId}.drift_ops.big_rows\`` });
+  assert.deepEqual(viewRows, []);
   const [subscription] = await clients.pubsub.subscription('readings.worker').getMetadata();
   assert.equal(subscription.ackDeadlineSeconds, 30);
 
