@@ -27,6 +27,8 @@ const OutcomeSchema = Type.Object({
   code: Type.Optional(Type.String()),
 });
 
+const ErrorSchema = Type.Object({ error: Type.String(), reason: Type.String() });
+
 declare module 'fastify' {
   interface FastifyRequest {
     appUser?: AppUser;
@@ -157,7 +159,7 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
         description: 'One issue event, or an array of them (an offline batch, processed in order).',
         security: [{ bearer: [] }],
         body: Type.Union([EventBody, Type.Array(EventBody)]),
-        response: { 200: Type.Union([Type.Object({ results: Type.Array(OutcomeSchema) }), OutcomeSchema]), 202: OutcomeSchema, 400: OutcomeSchema, 403: OutcomeSchema, 404: OutcomeSchema, 409: OutcomeSchema, 503: Type.Union([Type.Object({ results: Type.Array(OutcomeSchema) }), OutcomeSchema]) },
+        response: { 200: Type.Union([Type.Object({ results: Type.Array(OutcomeSchema) }), OutcomeSchema]), 202: OutcomeSchema, 400: OutcomeSchema, 401: ErrorSchema, 403: Type.Union([OutcomeSchema, ErrorSchema]), 404: OutcomeSchema, 409: OutcomeSchema, 503: Type.Union([Type.Object({ results: Type.Array(OutcomeSchema) }), OutcomeSchema]) },
       },
     },
     async (request, reply) => {
