@@ -6,15 +6,35 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { SignJWT, importJWK } from 'jose';
 import { devicesJson, mineLayout } from '@mine/simulator';
 
 /** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
 export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
-const localDefaults: Record<string, string> = {
-  DEVICES_JSON: await devicesJson(mineLayout(120)),
-  API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
-};
+async function localDefaults(): Promise<Record<string, string>> {
+  return {
+    DEVICES_JSON: await devicesJson(mineLayout(120)),
+    API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
+    ...(await localIdentityProvider()),
+  };
+}
+
+/**
+ * Stands in for the mobile app's identity provider locally: a fresh signing key per `./dev up`,
+ * its public half given to mobile-issues-api, and tokens for an operator and a supervisor
+ * written to .stack/local-tokens.json.
+ */
+async function localIdentityProvider(): Promise<Record<string, string>> {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: 'local', alg: 'ES256' };
+  const signingKey = await importJWK({ ...privateKey.export({ format: 'jwk' }), alg: 'ES256' }, 'ES256');
+  const token = (sub: string, role: string) =>
+    new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'ES256', kid: 'local' }).setSubject(sub).setIssuer('https://login.mine.example').setAudience('mobile-issues-api').setIssuedAt().setExpirationTime('7d').sign(signingKey);
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'local-tokens.json'), JSON.stringify({ operator: await token('local-operator', 'operator'), supervisor: await token('local-supervisor', 'supervisor'), controlRoom: LOCAL_OPERATOR_TOKEN }, null, 2));
+  return { JWKS_JSON: JSON.stringify({ keys: [jwk] }), PSEUDONYM_KEY: randomBytes(24).toString('hex') };
+}
 
 const root = new URL('..', import.meta.url).pathname;
 const state = process.env.MINE_STACK_DIR ?? join(root, '.stack');
@@ -52,6 +72,7 @@ function alive(pid: number): boolean {
 const pidFile = (name: string) => join(runDir, `service-${name}.pid`);
 
 if (command === 'up') {
+  const defaults = await localDefaults();
   mkdirSync(runDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   for (const p of declaredProcesses()) {
@@ -59,7 +80,7 @@ if (command === 'up') {
     const log = openSync(join(logDir, `${p.name}.log`), 'a');
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', p.entry], {
       cwd: p.cwd,
-      env: { ...localDefaults, ...process.env, ...(p.env ?? {}) },
+      env: { ...defaults, ...process.env, ...(p.env ?? {}) },
       stdio: ['ignore', log, log],
       detached: true,
     });
