@@ -35,6 +35,7 @@ def _load_avro_with_fastavro(path, target_ref, ctx):
 _original_load_spatial = engine.DuckDBEngine._load_spatial
 engine.DuckDBEngine._load_spatial = _load_spatial_optional
 executor._load_avro = _load_avro_with_fastavro
+executor._LOAD_FORMAT_HANDLERS["AVRO"] = _load_avro_with_fastavro
 
 if __name__ == "__main__":
     from bqemulator.cli import main

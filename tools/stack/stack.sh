@@ -43,12 +43,12 @@ install_pubsub() {
 }
 
 install_bigquery() {
-  local venv="$CACHE/bqemulator-$BQEMULATOR_VERSION"
+  local venv="$CACHE/bqemulator-$BQEMULATOR_VERSION-$BQEMULATOR_RECIPE"
   if [[ -x "$venv/bin/bqemulator" ]]; then return; fi
   log "installing bqemulator $BQEMULATOR_VERSION (pip, cached afterwards)"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "bqemulator==$BQEMULATOR_VERSION" numpy
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "bqemulator[compression]==$BQEMULATOR_VERSION" numpy
 }
 
 install_postgres() {
@@ -137,7 +137,7 @@ cmd_up() {
     -backend filesystem -filesystem-root "$DATA/gcs" -external-url "http://127.0.0.1:$GCS_PORT" -log-level warn
   # BigQuery reads gs:// load-job URIs from the same directory fake-gcs-server stores objects in.
   # The launcher makes DuckDB's downloadable extensions optional (see bqemulator_launcher.py).
-  start bigquery env BQEMU_GCS_LOCAL_ROOT="$DATA/gcs" "$CACHE/bqemulator-$BQEMULATOR_VERSION/bin/python" \
+  start bigquery env BQEMU_GCS_LOCAL_ROOT="$DATA/gcs" "$CACHE/bqemulator-$BQEMULATOR_VERSION-$BQEMULATOR_RECIPE/bin/python" \
     "$ROOT/tools/stack/bqemulator_launcher.py" start \
     --rest-host 127.0.0.1 --rest-port "$BIGQUERY_PORT" --grpc-host 127.0.0.1 --grpc-port "$BIGQUERY_GRPC_PORT" \
     --persistent --data-dir "$DATA/bigquery" --project mine-local --log-level warning --log-format json
