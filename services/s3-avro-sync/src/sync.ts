@@ -120,7 +120,7 @@ async function syncObject(object: { key: string; etag: string; size: number }, o
 }
 
 /** Streams S3 → GCS with no copy in memory or on disk, hashing on the way; then checks size and MD5 on both sides. */
-async function copyVerified(object: { key: string; etag: string; size: number }, landingName: string, options: SyncOptions) {
+export async function copyVerified(object: { key: string; etag: string; size: number }, landingName: string, options: SyncOptions) {
   const response = await options.s3.send(new GetObjectCommand({ Bucket: options.s3Bucket, Key: object.key, IfMatch: `"${object.etag}"` }));
   const md5 = createHash('md5');
   let bytes = 0;
