@@ -25,6 +25,7 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private running = false;
+  private poked = false;
   private wake?: () => void;
   private loop?: Promise<void>;
 
@@ -40,6 +41,8 @@ export class Dispatcher {
 
   /** Called on NOTIFY and after local commits, so dispatch starts at once. */
   poke(): void {
+    // Remembered, so a commit that lands while a dispatch is running is not left for the next poll.
+    this.poked = true;
     this.wake?.();
   }
 
@@ -98,12 +101,14 @@ export class Dispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
+      this.poked = false;
       try {
         while ((await this.dispatchPending()) > 0);
         await this.deliverNotifications();
       } catch (error) {
         this.options.logger.warn({ err: error }, 'dispatch failed; retrying');
       }
+      if (this.poked) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 1_000);
         this.wake = () => {

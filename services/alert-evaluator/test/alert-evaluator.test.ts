@@ -95,32 +95,41 @@ async function publish(topic: import('@google-cloud/pubsub').Topic, body: object
 
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-test('a blast over the limit raises a red alarm once, clears after the hold time, and every transition is delivered once', async (t) => {
+test('a blast raises an orange alarm, a stronger one escalates it to red, it clears after the hold time, and every transition is delivered once', async (t) => {
   const ctx = await environment(t);
   let service: AlertEvaluator = await ctx.start();
   t.after(() => service.close());
 
-  // Quiet ground, then a 20 Hz blast at 120 % of the USBM limit (25.4 mm/s at 20 Hz).
+  // Quiet ground, then a 20 Hz blast at 80 % of the USBM limit (25.4 mm/s at 20 Hz): orange.
   for (let seq = 0; seq < 3; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
-  const blast = packet('geo-7', 3, 25.4 * 1.2);
-  await publish(ctx.readings, blast);
+  await publish(ctx.readings, packet('geo-7', 3, 25.4 * 0.8));
   const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 }))[0], { what: 'vibration alarm' });
-  assert.equal(raised.level, 'red');
+  assert.equal(raised.level, 'orange');
   assert.equal(raised.state, 'ACTIVE_UNACK');
   assert.equal(raised.subject, 'geo-7');
   assert.match(raised.message, /% of the USBM limit/);
 
-  // The same packet again (a redelivery) raises nothing twice.
+  // A stronger blast, at 120 %, escalates the same alarm to red.
+  const blast = packet('geo-7', 4, 25.4 * 1.2);
   await publish(ctx.readings, blast);
-  await publish(ctx.readings, packet('geo-7', 4, 25.4 * 1.2));
-  await waitFor(async () => ((await service.store.getAlarm(raised.alarmId))!.count === 2 ? true : undefined), { what: 'count 2' });
+  const escalated = await waitFor(async () => {
+    const alarm = await service.store.getAlarm(raised.alarmId);
+    return alarm?.level === 'red' ? alarm : undefined;
+  }, { what: 'escalation to red' });
+  assert.equal(escalated.count, 2);
+  assert.equal(escalated.history.length, 2);
+
+  // The same packet again (a redelivery) counts nothing twice.
+  await publish(ctx.readings, blast);
+  await publish(ctx.readings, packet('geo-7', 5, 25.4 * 1.2));
+  await waitFor(async () => ((await service.store.getAlarm(raised.alarmId))!.count === 3 ? true : undefined), { what: 'count 3' });
 
   // A restart keeps the alarm: it is PostgreSQL's, not the process's.
   await service.close();
   service = await ctx.start();
   const [afterRestart] = await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 });
   assert.equal(afterRestart?.alarmId, raised.alarmId);
-  assert.equal(afterRestart?.count, 2);
+  assert.equal(afterRestart?.count, 3);
 
   // Acknowledge through the API: viewers may not, operators may.
   const denied = await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth(VIEWER_TOKEN) });
@@ -134,26 +143,26 @@ test('a blast over the limit raises a red alarm once, clears after the hold time
   assert.equal((await service.app.inject({ method: 'POST', url: `/alarms/${raised.alarmId}/ack`, headers: auth(OPERATOR_TOKEN) })).statusCode, 409);
 
   // Quiet again for longer than the 2 s hold: the acknowledged alarm clears and closes.
-  for (let seq = 5; seq < 10; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
+  for (let seq = 6; seq < 11; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
   const cleared = await waitFor(async () => {
     const alarm = await service.store.getAlarm(raised.alarmId);
     return alarm?.state === 'CLEARED_ACK' ? alarm : undefined;
   }, { what: 'cleared alarm' });
-  assert.deepEqual(cleared.history.map((h) => h.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
-  assert.equal(cleared.history[1]!.actor, 'olga');
+  assert.deepEqual(cleared.history.map((h) => `${h.level}:${h.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
+  assert.equal(cleared.history[2]!.actor, 'olga');
 
   // Each transition reached the alerts topic, BigQuery and the webhook exactly once.
-  const published = await pullMessages(ctx.alertsSub, { atLeast: 3, timeoutMs: 15_000 });
+  const published = await pullMessages(ctx.alertsSub, { atLeast: 4, timeoutMs: 15_000 });
   const fromTopic = published.map((m) => JSON.parse(m.data.toString()) as AlarmTransition).filter((m) => m.alarmId === raised.alarmId);
   // Pub/Sub does not promise order across messages; transitionAt does.
   fromTopic.sort((a, b) => a.transitionAt.localeCompare(b.transitionAt));
-  assert.deepEqual(fromTopic.map((m) => m.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
-  await waitFor(() => (ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId).length >= 3 ? true : undefined), { what: 'webhooks' });
+  assert.deepEqual(fromTopic.map((m) => m.state), ['ACTIVE_UNACK', 'ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
+  await waitFor(() => (ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId).length >= 4 ? true : undefined), { what: 'webhooks' });
   const hooks = ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId);
-  assert.equal(hooks.length, 3, 'one notification per transition, although the first attempt failed');
-  assert.equal(new Set(hooks.map((h) => h.key)).size, 3);
-  const [rows] = await bigquery.query({ query: `SELECT state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
-  assert.deepEqual(rows.map((r) => r.state), ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_ACK']);
+  assert.equal(hooks.length, 4, 'one notification per transition, although the first attempt failed');
+  assert.equal(new Set(hooks.map((h) => h.key)).size, 4);
+  const [rows] = await bigquery.query({ query: `SELECT level, state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
+  assert.deepEqual(rows.map((r) => `${r.level}:${r.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
 });
 
 test('machinery: a critical issue raises at once and its resolution clears; bad messages are dead-lettered', async (t) => {
