@@ -1,0 +1,66 @@
+/** SQL for keyset-paginated chunk reads, per dialect. Column names come from the validated plan. */
+export interface ChunkQuery {
+  sql: string;
+  params: unknown[] | Record<string, unknown>;
+}
+
+export interface ChunkRequest {
+  table: string;
+  columns: string[];
+  /** order and keyset: the cursor columns (if any) then the primary key */
+  order: string[];
+  /** resume after this key (values for `order`) */
+  after?: unknown[];
+  /** incremental: rows whose cursor tuple is at least this (already moved back by the look-back) */
+  from?: unknown[];
+  /** backfill upper bound on the first cursor column (exclusive) */
+  before?: unknown;
+  cursor?: string[];
+  limit: number;
+  /** SAP client (MANDT) to keep */
+  sapClient?: string;
+}
+
+const pgIdent = (name: string) => name.split('.').map((part) => `"${part}"`).join('.');
+
+/** PostgreSQL: row-value comparisons use the (cursor, key) index directly. */
+export function postgresChunk(request: ChunkRequest): ChunkQuery {
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const tuple = (columns: string[]) => `(${columns.map(pgIdent).join(', ')})`;
+  const placeholders = (values: unknown[]) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`;
+  if (request.from && request.cursor) where.push(`${tuple(request.cursor)} >= ${placeholders(request.from)}`);
+  if (request.before !== undefined && request.cursor) where.push(`${pgIdent(request.cursor[0]!)} < $${params.push(request.before)}`);
+  if (request.after) where.push(`${tuple(request.order)} > ${placeholders(request.after)}`);
+  const sql = `SELECT ${request.columns.map(pgIdent).join(', ')} FROM ${pgIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.map(pgIdent).join(', ')} LIMIT $${params.push(request.limit)}`;
+  return { sql, params };
+}
+
+/**
+ * Oracle: no row-value comparison, so "(a, b) > (x, y)" is spelled out; named
+ * binds only (no values in the SQL, so the statement is cached and safe);
+ * FETCH FIRST for the chunk size.
+ */
+export function oracleChunk(request: ChunkRequest): ChunkQuery {
+  const binds: Record<string, unknown> = {};
+  const where: string[] = [];
+  const bind = (prefix: string, values: unknown[]) => values.map((v, i) => ((binds[`${prefix}${i}`] = v), `:${prefix}${i}`));
+  const after = (columns: string[], names: string[], strict: boolean) =>
+    `(${columns
+      .map((column, i) => [...columns.slice(0, i).map((c, j) => `${c} = ${names[j]}`), `${column} ${i === columns.length - 1 && !strict ? '>=' : '>'} ${names[i]}`].join(' AND '))
+      .map((clause) => `(${clause})`)
+      .join(' OR ')})`;
+  if (request.sapClient) {
+    binds.mandt = request.sapClient;
+    where.push('MANDT = :mandt');
+  }
+  if (request.from && request.cursor) where.push(after(request.cursor, bind('w', request.from), false));
+  if (request.before !== undefined && request.cursor) {
+    binds.before = request.before;
+    where.push(`${request.cursor[0]} < :before`);
+  }
+  if (request.after) where.push(after(request.order, bind('k', request.after), true));
+  binds.limit = request.limit;
+  const sql = `SELECT ${request.columns.join(', ')} FROM ${request.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.join(', ')} FETCH FIRST :limit ROWS ONLY`;
+  return { sql, params: binds };
+}
