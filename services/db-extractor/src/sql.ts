@@ -11,7 +11,7 @@ export interface ChunkRequest {
   order: string[];
   /** resume after this key (values for `order`) */
   after?: unknown[];
-  /** incremental: rows whose cursor tuple is at least this (already moved back by the look-back) */
+  /** incremental: rows whose leading cursor columns are at least this (already moved back by the look-back) */
   from?: unknown[];
   /** backfill upper bound on the first cursor column (exclusive) */
   before?: unknown;
@@ -29,7 +29,7 @@ export function postgresChunk(request: ChunkRequest): ChunkQuery {
   const where: string[] = [];
   const tuple = (columns: string[]) => `(${columns.map(pgIdent).join(', ')})`;
   const placeholders = (values: unknown[]) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`;
-  if (request.from && request.cursor) where.push(`${tuple(request.cursor)} >= ${placeholders(request.from)}`);
+  if (request.from && request.cursor) where.push(`${tuple(request.cursor.slice(0, request.from.length))} >= ${placeholders(request.from)}`);
   if (request.before !== undefined && request.cursor) where.push(`${pgIdent(request.cursor[0]!)} < $${params.push(request.before)}`);
   if (request.after) where.push(`${tuple(request.order)} > ${placeholders(request.after)}`);
   const sql = `SELECT ${request.columns.map(pgIdent).join(', ')} FROM ${pgIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.map(pgIdent).join(', ')} LIMIT $${params.push(request.limit)}`;
@@ -54,7 +54,7 @@ export function oracleChunk(request: ChunkRequest): ChunkQuery {
     binds.mandt = request.sapClient;
     where.push('MANDT = :mandt');
   }
-  if (request.from && request.cursor) where.push(after(request.cursor, bind('w', request.from), false));
+  if (request.from && request.cursor) where.push(after(request.cursor.slice(0, request.from.length), bind('w', request.from), false));
   if (request.before !== undefined && request.cursor) {
     binds.before = request.before;
     where.push(`${request.cursor[0]} < :before`);
