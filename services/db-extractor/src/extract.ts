@@ -91,7 +91,8 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
         await writeState(staging, name, { ...state, inProgress: run });
         return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
       }
-      const { rows, raw } = await reader.readChunk({
+      const extractedAt = now().toISOString();
+      const { lines, last } = await reader.readChunk({
         table: table.table,
         columns: sourceColumns.map((c) => c.name),
         order,
@@ -101,26 +102,25 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
         ...(ctx.backfill?.to !== undefined ? { before: ctx.backfill.to } : {}),
         limit: table.chunkSize,
         ...(source.sapClient ? { sapClient: source.sapClient } : {}),
-      });
-      if (rows.length === 0) break;
+      }, extractedAt);
+      if (lines.length === 0 || !last) break;
       const chunk = run.chunks + 1;
       const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(chunk).padStart(5, '0')}.json.gz`;
-      const extractedAt = now().toISOString();
-      const body = gzipSync(rows.map((r) => JSON.stringify({ ...r, _extracted_at: extractedAt })).join('\n'));
+      // gzip level 1: most of the saving for a fraction of the CPU of the default level.
+      const body = gzipSync(lines.join('\n'), { level: 1 });
       await staging.file(object).save(body, { resumable: false, contentType: 'application/x-ndjson', metadata: { contentEncoding: undefined } });
       await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${chunk}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, source.dataset, stagingTable);
-      const last = raw[raw.length - 1]!;
       lastKey = order.map((c) => last[c]);
       if (table.cursor) {
         const cursorNow = table.cursor.map((c) => last[c]);
         if (!maxCursor || compare(cursorNow, maxCursor) > 0) maxCursor = cursorNow;
       }
-      Object.assign(run, { chunks: chunk, rows: run.rows + rows.length, lastKey, ...(maxCursor ? { maxCursor } : {}) });
+      Object.assign(run, { chunks: chunk, rows: run.rows + lines.length, lastKey, ...(maxCursor ? { maxCursor } : {}) });
       await writeState(staging, name, { ...state, inProgress: run });
       const rate = run.rows / Math.max(0.001, (Date.now() - started) / 1000);
       logger.info({ table: label, chunk, rows: run.rows, rowsPerSecond: Math.round(rate) }, 'chunk loaded');
-      ctx.onProgress?.(label, rows.length);
-      if (rows.length < table.chunkSize) break;
+      ctx.onProgress?.(label, lines.length);
+      if (lines.length < table.chunkSize) break;
     }
 
     await publish(source, table, targetColumns, stagingTable, ctx);

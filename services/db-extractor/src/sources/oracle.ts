@@ -48,7 +48,7 @@ export class OracleReader implements SourceReader {
     return mapOracleColumn(column, this.sap);
   }
 
-  async readChunk(request: ChunkRequest): Promise<{ rows: Record<string, unknown>[]; raw: Record<string, unknown>[] }> {
+  async readChunk(request: ChunkRequest, extractedAt: string): Promise<{ lines: string[]; last?: Record<string, unknown> }> {
     const { sql, params } = oracleChunk(request);
     const connection = await this.connect();
     const result = await connection.execute<Record<string, unknown>>(sql, params as oracledb.BindParameters, {
@@ -73,7 +73,7 @@ export class OracleReader implements SourceReader {
       return out;
     });
     // Keys for the next chunk come from the raw values: the keyset compares what the database holds.
-    return { rows, raw };
+    return { lines: rows.map((r) => JSON.stringify({ ...r, _extracted_at: extractedAt })), ...(raw.length ? { last: raw[raw.length - 1] } : {}) };
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,10 @@ export interface SourceReader {
   readonly kind: 'postgres' | 'oracle';
   describe(table: string): Promise<SourceColumn[]>;
   mapColumn(column: SourceColumn): TargetColumn;
-  /** `rows` ready for BigQuery; `raw` as the database returned them, for the next chunk's keyset */
-  readChunk(request: ChunkRequest): Promise<{ rows: Record<string, unknown>[]; raw: Record<string, unknown>[] }>;
+  /**
+   * One chunk as NDJSON lines ready for a BigQuery load (with `_extracted_at`), and the
+   * last row's values as the database holds them, for the next chunk's keyset.
+   */
+  readChunk(request: ChunkRequest, extractedAt: string): Promise<{ lines: string[]; last?: Record<string, unknown> }>;
   close(): Promise<void>;
 }
