@@ -17,6 +17,8 @@ export interface ApiDependencies {
   store: AlarmStore;
   feed: TransitionFeed;
   auth: TokenAuth;
+  /** open live streams; ended when the service drains, so shutdown never waits on a wall screen */
+  streams: Set<import('node:http').ServerResponse>;
 }
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -39,7 +41,7 @@ function requireRole(auth: TokenAuth, role: Role) {
 }
 
 /** The control room's alarm API: list, inspect, acknowledge, and a live stream. */
-export async function alarmRoutes(app: FastifyInstance, { store, feed, auth }: ApiDependencies): Promise<void> {
+export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, streams }: ApiDependencies): Promise<void> {
   const viewer = requireRole(auth, 'viewer');
   const operator = requireRole(auth, 'operator');
 
@@ -83,9 +85,11 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth }: A
     feed.on('transition', onTransition);
     send('snapshot', { alarms: await store.listAlarms({ state: OPEN_STATES, limit: 1000 }) });
     const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    streams.add(raw);
     request.raw.on('close', () => {
       clearInterval(keepAlive);
       feed.off('transition', onTransition);
+      streams.delete(raw);
     });
   });
 

@@ -93,7 +93,8 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     isDraining: () => draining,
     readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
   });
-  await app.register(alarmRoutes, { store, feed, auth });
+  const streams = new Set<import('node:http').ServerResponse>();
+  await app.register(alarmRoutes, { store, feed, auth, streams });
 
   let sweepTimer: NodeJS.Timeout | undefined;
   return {
@@ -114,6 +115,8 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       clearInterval(sweepTimer);
       await Promise.all(subscribers.map((s) => s.close()));
       await dispatcher.close();
+      // EventSource clients reconnect (to another replica) when their stream ends.
+      for (const stream of streams) stream.end();
       await feed.close();
       await app.close();
       await pool.end();

@@ -165,6 +165,35 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   assert.deepEqual(rows.map((r) => `${r.level}:${r.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
 });
 
+test('the control room’s live stream sends a snapshot, then each transition as it commits', async (t) => {
+  const ctx = await environment(t);
+  const service = await ctx.start();
+  t.after(() => service.close());
+  await service.app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = service.app.server.address() as AddressInfo;
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/stream`)).status, 401);
+  const controller = new AbortController();
+  t.after(() => controller.abort());
+  const response = await fetch(`http://127.0.0.1:${port}/alarms/stream?access_token=${VIEWER_TOKEN}`, { signal: controller.signal });
+  assert.equal(response.headers.get('content-type'), 'text/event-stream');
+  const reader = response.body!.getReader();
+  let text = '';
+  const readUntil = async (pattern: RegExp) => {
+    while (!pattern.test(text)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      text += new TextDecoder().decode(value);
+    }
+  };
+  await readUntil(/event: snapshot\ndata: \{"alarms":\[\]\}/);
+  await publish(ctx.issues, {
+    eventId: randomUUID(), issueId: 'ISS-SSE', type: 'created', occurredAt: new Date(T0).toISOString(), receivedAt: new Date(T0).toISOString(),
+    machineId: 'LHD-3', siteId: 'north-pit', severity: 'critical', status: 'open', reporter: 'u-1',
+  });
+  await readUntil(/event: transition\ndata: .*"subject":"ISS-SSE"/);
+  assert.match(text, /id: \d+\nevent: transition/);
+});
+
 test('machinery: a critical issue raises at once and its resolution clears; bad messages are dead-lettered', async (t) => {
   const ctx = await environment(t);
   const service = await ctx.start();
