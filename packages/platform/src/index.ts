@@ -6,3 +6,4 @@ export * from './pubsub.js';
 export * from './clients.js';
 export * from './service.js';
 export * from './lineage.js';
+export * from './batcher.js';

@@ -4,14 +4,8 @@ import { join } from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { SensorReading } from '@mine/contracts';
-import type { Logger } from '@mine/platform';
+import { Batcher, type Logger, type Pending } from '@mine/platform';
 import { writeSpoolParquet } from './parquet.js';
-
-interface Pending {
-  reading: SensorReading;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
 
 /** `spool/date=YYYY-MM-DD/hour=HH/`: the hour a packet belongs to is the hour it started in. */
 export function hourPrefix(kind: 'spool' | 'raw' | 'features/packets' | 'features/hourly', startTime: string, site?: string): string {
@@ -36,42 +30,30 @@ export interface SpoolOptions {
  * then: a crash before that leaves the message to be redelivered.
  */
 export class SpoolWriter {
-  private buffer: Pending[] = [];
-  private timer?: NodeJS.Timeout;
-  private flushing: Promise<void> = Promise.resolve();
+  private readonly batcher: Batcher<SensorReading>;
 
-  constructor(private readonly options: SpoolOptions) {}
-
-  add(reading: SensorReading): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.buffer.push({ reading, resolve, reject });
-      if (this.buffer.length >= this.options.maxPackets) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.options.maxAgeMs);
-    });
+  constructor(private readonly options: SpoolOptions) {
+    this.batcher = new Batcher({ maxItems: options.maxPackets, maxWaitMs: options.maxAgeMs, write: (batch) => this.write(batch) });
   }
 
-  /** Writes what is buffered; flushes run one after another (DuckDB's connection is not shared concurrently). */
+  /** Resolves once the packet is in a stored spool file. */
+  add(reading: SensorReading): Promise<void> {
+    return this.batcher.add(reading);
+  }
+
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    if (batch.length === 0) return this.flushing;
-    this.flushing = this.flushing.then(() => this.write(batch));
-    return this.flushing;
+    return this.batcher.flush();
   }
 
   /** Drops buffered packets without storing them, as a crash would; Pub/Sub redelivers them. */
   abandon(): void {
-    clearTimeout(this.timer);
-    for (const pending of this.buffer) pending.reject(new Error('spool abandoned'));
-    this.buffer = [];
+    this.batcher.abandon('spool abandoned');
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const byHour = new Map<string, Pending[]>();
+  private async write(batch: Pending<SensorReading>[]): Promise<void> {
+    const byHour = new Map<string, Pending<SensorReading>[]>();
     for (const pending of batch) {
-      const prefix = hourPrefix('spool', pending.reading.startTime);
+      const prefix = hourPrefix('spool', pending.item.startTime);
       byHour.set(prefix, [...(byHour.get(prefix) ?? []), pending]);
     }
     const dir = await mkdtemp(join(this.options.workDir, 'spool-'));
@@ -79,7 +61,7 @@ export class SpoolWriter {
       for (const [prefix, group] of byHour) {
         try {
           const local = join(dir, `${randomUUID()}.parquet`);
-          await writeSpoolParquet(this.options.duckdb, group.map((p) => p.reading), local);
+          await writeSpoolParquet(this.options.duckdb, group.map((p) => p.item), local);
           const name = `${prefix}${new Date().toISOString().replace(/[:.]/g, '')}-${randomUUID().slice(0, 8)}.parquet`;
           // The upload verifies its CRC32C; only a stored object releases the messages for acking.
           await this.options.bucket.upload(local, { destination: name, resumable: false, validation: 'crc32c', contentType: 'application/vnd.apache.parquet' });

@@ -1,12 +1,6 @@
 import type { BigQuery } from '@google-cloud/bigquery';
 import type { MachineryIssueEvent } from '@mine/contracts';
-import { PoisonMessageError, type Logger } from '@mine/platform';
-
-interface Pending {
-  event: MachineryIssueEvent;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
+import { Batcher, PoisonMessageError, type Logger, type Pending } from '@mine/platform';
 
 interface RowError {
   row?: { insertId?: string };
@@ -21,35 +15,27 @@ interface RowError {
  * request leaves the whole batch for redelivery.
  */
 export class BigQuerySink {
-  private buffer: Pending[] = [];
-  private timer?: NodeJS.Timeout;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly batcher: Batcher<MachineryIssueEvent>;
 
   constructor(
     private readonly bigquery: BigQuery,
     private readonly table: { dataset: string; table: string },
     private readonly options: { batchSize: number; maxWaitMs: number; logger: Logger },
-  ) {}
+  ) {
+    this.batcher = new Batcher({ maxItems: options.batchSize, maxWaitMs: options.maxWaitMs, write: (batch) => this.write(batch) });
+  }
 
+  /** Resolves once BigQuery has accepted the event's row. */
   add(event: MachineryIssueEvent): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.buffer.push({ event, resolve, reject });
-      if (this.buffer.length >= this.options.batchSize) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.options.maxWaitMs);
-    });
+    return this.batcher.add(event);
   }
 
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.buffer;
-    this.buffer = [];
-    if (batch.length) this.writing = this.writing.then(() => this.write(batch));
-    return this.writing;
+    return this.batcher.flush();
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const rows = batch.map((p) => ({ insertId: p.event.eventId, json: p.event }));
+  private async write(batch: Pending<MachineryIssueEvent>[]): Promise<void> {
+    const rows = batch.map((p) => ({ insertId: p.item.eventId, json: p.item }));
     try {
       await this.bigquery.dataset(this.table.dataset).table(this.table.table).insert(rows, { raw: true });
       for (const p of batch) p.resolve();
@@ -58,7 +44,7 @@ export class BigQuerySink {
       if ((error as { name?: string }).name === 'PartialFailureError' && Array.isArray(rowErrors)) {
         const refused = new Map(rowErrors.map((e) => [e.row?.insertId, e.errors?.map((x) => `${x.reason}: ${x.message}`).join('; ') ?? 'refused']));
         for (const p of batch) {
-          const reason = refused.get(p.event.eventId);
+          const reason = refused.get(p.item.eventId);
           if (reason) p.reject(new PoisonMessageError('bigquery_rejected', reason));
           // BigQuery stores none of a request's rows when any is invalid: the rest are retried.
           else p.reject(new Error('batch refused because of another row'));
