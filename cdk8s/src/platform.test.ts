@@ -1,0 +1,83 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { bucketName, topology } from '@mine/topology';
+import { helmChart } from './helm.js';
+import { services, synthesize } from './platform.js';
+
+type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: any };
+const objects = parseAllDocuments(synthesize()).map((d) => d.toJSON() as K8sObject);
+const ofKind = (kind: string) => objects.filter((o) => o.kind === kind);
+const chartDir = new URL('../../charts/mine-platform', import.meta.url).pathname;
+
+test('charts/ is exactly what the cdk8s app synthesizes (generated only, never edited)', () => {
+  for (const [file, content] of Object.entries(helmChart())) {
+    assert.equal(readFileSync(join(chartDir, file), 'utf8'), content, `${file} is stale: run pnpm --filter @mine/cdk8s synth`);
+  }
+});
+
+test('every workload is hardened: non-root, read-only root, no capabilities, no escalation, seccomp, resources', () => {
+  const pods = [...ofKind('Deployment').map((d) => d.spec.template), ...ofKind('CronJob').map((c) => c.spec.jobTemplate.spec.template)];
+  assert.equal(pods.length, services.length);
+  for (const pod of pods) {
+    assert.equal(pod.spec.securityContext.runAsNonRoot, true);
+    assert.equal(pod.spec.securityContext.seccompProfile.type, 'RuntimeDefault');
+    assert.equal(pod.spec.automountServiceAccountToken, false);
+    for (const c of pod.spec.containers) {
+      assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+      assert.equal(c.securityContext.allowPrivilegeEscalation, false, c.name);
+      assert.deepEqual(c.securityContext.capabilities.drop, ['ALL'], c.name);
+      assert.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, c.name);
+      for (const env of c.env) assert.ok(env.valueFrom?.secretKeyRef, `${c.name}: ${env.name} comes from a Secret`);
+    }
+  }
+  for (const d of ofKind('Deployment')) {
+    const c = d.spec.template.spec.containers[0];
+    assert.equal(c.readinessProbe.httpGet.path, '/readyz', d.metadata.name);
+    assert.equal(c.livenessProbe.httpGet.path, '/healthz', d.metadata.name);
+    assert.ok(ofKind('PodDisruptionBudget').some((p) => p.metadata.name === d.metadata.name), `${d.metadata.name} has a PDB`);
+    assert.ok(ofKind('HorizontalPodAutoscaler').some((h) => h.metadata.name === d.metadata.name), `${d.metadata.name} autoscales`);
+  }
+  assert.equal(ofKind('NetworkPolicy').length, services.length, 'every workload has a network policy');
+});
+
+test('batch stages are CronJobs that never overlap, retry, and stop at a deadline', () => {
+  const jobs = ofKind('CronJob');
+  assert.deepEqual(jobs.map((j) => j.metadata.name).sort(), ['db-extractor', 'lake-compactor-hourly', 's3-avro-sync']);
+  for (const job of jobs) {
+    assert.equal(job.spec.concurrencyPolicy, 'Forbid');
+    assert.ok(job.spec.jobTemplate.spec.backoffLimit > 0);
+    assert.ok(job.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
+    assert.ok(job.spec.successfulJobsHistoryLimit >= 1 && job.spec.failedJobsHistoryLimit >= 1);
+  }
+});
+
+test('every topic, subscription, dataset, table, view and bucket has its Config Connector resource', () => {
+  const ids = (kind: string) => new Set(ofKind(kind).map((o) => o.spec.resourceID ?? o.metadata.name));
+  for (const t of topology.topics) assert.ok(ofKind('PubSubTopic').some((o) => o.metadata.name === t.name), t.name);
+  for (const s of topology.subscriptions) {
+    const sub = ofKind('PubSubSubscription').find((o) => o.spec.resourceID === s.name);
+    assert.ok(sub, s.name);
+    if (s.deadLetterTopic) assert.equal(sub.spec.deadLetterPolicy.deadLetterTopicRef.name, s.deadLetterTopic);
+  }
+  for (const d of topology.datasets) assert.ok(ids('BigQueryDataset').has(d.name), d.name);
+  for (const t of [...topology.tables, ...topology.views]) assert.ok(ofKind('BigQueryTable').some((o) => o.spec.resourceID === t.name && o.spec.datasetRef.name === t.dataset.replace(/_/g, '-')), t.name);
+  for (const b of topology.buckets) assert.ok(ofKind('StorageBucket').some((o) => o.metadata.name === bucketName(b, '{{ .Values.gcp.projectId }}')), b.name);
+});
+
+test('every service has its own identity, bound by Workload Identity, with least-privilege grants', () => {
+  const members = ofKind('IAMPolicyMember');
+  for (const account of ofKind('ServiceAccount')) {
+    const name = account.metadata.name;
+    assert.match(account.metadata.annotations!['iam.gke.io/gcp-service-account']!, new RegExp(`^${name}@`));
+    assert.ok(ofKind('IAMServiceAccount').some((g) => g.metadata.name === name), `${name} has a Google service account`);
+    assert.ok(members.some((m) => m.spec.role === 'roles/iam.workloadIdentityUser' && m.spec.resourceRef.name === name));
+  }
+  const grantsOf = (service: string) => members.filter((m) => m.spec.member.startsWith(`serviceAccount:${service}@`)).map((m) => `${m.spec.role} ${m.spec.resourceRef.name ?? m.spec.resourceRef.external}`);
+  assert.ok(grantsOf('sensor-gateway').includes('roles/pubsub.publisher sensor-readings'));
+  assert.ok(!grantsOf('sensor-gateway').some((g) => g.includes('bigquery') || g.includes('subscriber')), 'the gateway only publishes');
+  assert.ok(grantsOf('lake-compactor').includes('roles/pubsub.subscriber lake-compactor-sensor-readings'));
+  for (const member of members) assert.doesNotMatch(member.spec.role, /roles\/(owner|editor)$/);
+});
