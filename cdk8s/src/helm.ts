@@ -1,17 +1,22 @@
 import { stringify } from 'yaml';
 import { services, synthesize } from './platform.js';
 
-/** Numbers that Helm fills in must not stay quoted strings in the template. */
+/**
+ * Placeholders whose rendered value is not a plain string: numbers must not stay
+ * quoted, and JSON must be quoted by Helm itself (it contains quotes).
+ */
 function unquoteNumbers(template: string): string {
-  return template.replace(/(replicas): '(\{\{ index \.Values\.replicas "[^"]+" \}\})'/g, '$1: $2');
+  return template
+    .replace(/(replicas): '(\{\{ index \.Values\.replicas "[^"]+" \}\})'/g, '$1: $2')
+    .replace(/(["'])\{\{ (\.Values\.[A-Za-z.]+) \| toJson \}\}\1/g, '{{ $2 | toJson | quote }}');
 }
 
 /** The chart's files: Chart.yaml, values.yaml (every knob with a default) and the template. */
 export function helmChart(): Record<string, string> {
   const deployments = services.filter((s) => s.kind === 'deployment');
   const defaults = {
-    image: { registry: 'europe-docker.pkg.dev/PROJECT/mine-platform', tag: '0.1.0' },
-    gcp: { projectId: 'PROJECT', location: 'EU' },
+    image: { registry: 'europe-docker.pkg.dev/my-gcp-project/mine-platform', tag: '0.1.0' },
+    gcp: { projectId: 'my-gcp-project', location: 'EU' },
     replicas: Object.fromEntries(deployments.map((s) => [s.name, s.autoscale?.min ?? 1])),
     schedules: { 'lake-compactor-hourly': '5 * * * *', 'db-extractor': '15 */2 * * *', 's3-avro-sync': '*/30 * * * *' },
     mobile: { jwksUrl: 'https://login.mine.example/.well-known/jwks.json', issuer: 'https://login.mine.example' },
