@@ -4,6 +4,7 @@ import { AlarmLevel, AlarmState, type AlarmTransition } from '@mine/contracts';
 import { TokenAuth, type ApiUser, type Role } from './auth.js';
 import type { TransitionFeed } from './live.js';
 import type { AlarmStore } from './store.js';
+import { CONTROL_ROOM_PAGE } from './control-room.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -110,4 +111,13 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, str
   });
 
   app.get('/sensors', { onRequest: viewer }, async () => ({ sensors: await store.sensors() }));
+
+  app.get(
+    '/zones/ppv',
+    { onRequest: viewer, schema: { querystring: Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }) }) } },
+    async (request) => ({ series: await store.zonePpv(new Date(Date.now() - (request.query as { minutes: number }).minutes * 60_000)) }),
+  );
+
+  // The control-room screen: one static page, no build step; it reads this API and its live stream.
+  app.get('/', { schema: { hide: true } as object }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(CONTROL_ROOM_PAGE));
 }

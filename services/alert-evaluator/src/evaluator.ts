@@ -38,6 +38,7 @@ export class Evaluator {
       const sensor = await tx.lockSensor(reading.sensorId);
       const packet = this.engine.evaluatePacket(reading, sensor?.lastSequence);
       await tx.recordPacket({ ...reading, ppv: packet.ppvMmS ?? 0 });
+      await tx.recordZonePpv(reading.site, reading.zone, reading.startTime, packet.ppvMmS ?? 0);
       await tx.recordEvents(packet.events);
       await this.apply(tx, packet, rules.holdSeconds * 1000);
 

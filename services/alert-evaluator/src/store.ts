@@ -86,6 +86,13 @@ export class AlarmStore {
         PRIMARY KEY (sensor_id, on_time)
       );
       CREATE INDEX IF NOT EXISTS seismic_events_zone ON ${s}.seismic_events (site, zone, on_time);
+      CREATE TABLE IF NOT EXISTS ${s}.zone_ppv_minutes (
+        site text NOT NULL,
+        zone text NOT NULL,
+        minute timestamptz NOT NULL,
+        max_ppv double precision NOT NULL,
+        PRIMARY KEY (site, zone, minute)
+      );
       CREATE TABLE IF NOT EXISTS ${s}.open_issues (
         issue_id text PRIMARY KEY,
         site_id text NOT NULL,
@@ -214,6 +221,12 @@ export class AlarmStore {
     }));
   }
 
+  /** The largest PPV per zone and minute since `since`, for the control room's trend. */
+  async zonePpv(since: Date) {
+    const { rows } = await this.pool.query(`SELECT site, zone, minute, max_ppv FROM ${this.s}.zone_ppv_minutes WHERE minute >= $1 ORDER BY site, zone, minute`, [since]);
+    return rows.map((r) => ({ site: r.site as string, zone: r.zone as string, minute: (r.minute as Date).toISOString(), ppvMmS: r.max_ppv as number }));
+  }
+
   async openHighSeverityIssues() {
     const { rows } = await this.pool.query(`SELECT issue_id, site_id, machine_id, opened_at FROM ${this.s}.open_issues WHERE severity = 'high'`);
     return rows.map((r) => ({ issueId: r.issue_id as string, siteId: r.site_id as string, machineId: r.machine_id as string, openedAtMs: (r.opened_at as Date).getTime() }));
@@ -270,6 +283,14 @@ export class AlarmTx {
          last_ppv = CASE WHEN EXCLUDED.last_sequence >= ${this.s}.sensors.last_sequence THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
          received_at = now()`,
       [p.sensorId, p.site, p.zone, p.sequence, p.startTime, p.ppv],
+    );
+  }
+
+  async recordZonePpv(site: string, zone: string, at: string, ppv: number): Promise<void> {
+    await this.client.query(
+      `INSERT INTO ${this.s}.zone_ppv_minutes (site, zone, minute, max_ppv) VALUES ($1, $2, date_trunc('minute', $3::timestamptz), $4)
+       ON CONFLICT (site, zone, minute) DO UPDATE SET max_ppv = GREATEST(${this.s}.zone_ppv_minutes.max_ppv, EXCLUDED.max_ppv)`,
+      [site, zone, at, ppv],
     );
   }
 
