@@ -10,6 +10,47 @@ const dedupedIssueEvents = (project: string) => `
 export const views: ViewSpec[] = [
   {
     dataset: 'marts',
+    name: 'vibration_hourly_by_zone',
+    description: 'largest PPV, sensors reporting, packets and gaps per zone and hour',
+    owner: 'lake-compactor',
+    query: (project) => `
+      SELECT site, zone, hourStart, MAX(ppvMaxMmS) AS ppvMaxMmS, COUNT(DISTINCT sensorId) AS sensorsReporting,
+             SUM(packets) AS packets, SUM(gaps) AS gaps
+      FROM \`${project}.ops.vibration_hourly\`
+      GROUP BY site, zone, hourStart`,
+  },
+  {
+    dataset: 'marts',
+    name: 'sensors_offline',
+    description: 'sensors whose last hour with data is more than two hours ago',
+    owner: 'lake-compactor',
+    query: (project) => `
+      SELECT sensorId, ANY_VALUE(site) AS site, ANY_VALUE(zone) AS zone, MAX(hourStart) AS lastHourWithData,
+             TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(hourStart), HOUR) AS hoursSilent
+      FROM \`${project}.ops.vibration_hourly\`
+      GROUP BY sensorId
+      HAVING TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(hourStart), HOUR) > 2`,
+  },
+  {
+    dataset: 'marts',
+    name: 'pipeline_health',
+    description: 'per stage: last successful run, last failure, rows of the last success, data-quality result',
+    owner: 'operators',
+    query: (project) => `
+      WITH runs AS (SELECT * FROM \`${project}.ops.pipeline_runs\`),
+      jobs AS (SELECT DISTINCT jobName FROM runs),
+      completes AS (
+        SELECT jobName, eventTime, rowCount, qualityPassed, ROW_NUMBER() OVER (PARTITION BY jobName ORDER BY eventTime DESC) AS recency
+        FROM runs WHERE eventType = 'COMPLETE'),
+      failures AS (SELECT jobName, MAX(eventTime) AS lastFailureAt FROM runs WHERE eventType = 'FAIL' GROUP BY jobName)
+      SELECT jobs.jobName, completes.eventTime AS lastSuccessAt, failures.lastFailureAt, completes.rowCount AS lastRows,
+             COALESCE(completes.qualityPassed, TRUE) AS qualityPassed
+      FROM jobs
+      LEFT JOIN completes ON completes.jobName = jobs.jobName AND completes.recency = 1
+      LEFT JOIN failures ON failures.jobName = jobs.jobName`,
+  },
+  {
+    dataset: 'marts',
     name: 'machinery_issues_current',
     description: 'latest state of every machinery issue (one row per issue)',
     owner: 'mobile-issues-sink',
@@ -33,5 +74,16 @@ export const views: ViewSpec[] = [
              MAX(TIMESTAMP_DIFF(resolved.resolvedAt, opened.openedAt, SECOND)) / 3600 AS maxHoursToResolve
       FROM opened JOIN resolved USING (issueId)
       GROUP BY opened.siteId, opened.machineId`,
+  },
+  {
+    dataset: 'marts',
+    name: 'machinery_open_by_severity',
+    description: 'open machinery issues per site and severity',
+    owner: 'mobile-issues-sink',
+    query: (project) => `
+      SELECT siteId, severity, COUNT(*) AS openIssues
+      FROM \`${project}.marts.machinery_issues_current\`
+      WHERE status <> 'resolved'
+      GROUP BY siteId, severity`,
   },
 ];

@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { PubSub } from '@google-cloud/pubsub';
+import { createBigQuery, createStorage } from '@mine/platform';
+import { stackEnv, uniqueName } from '@mine/testkit';
+import { provision, topology } from '../src/index.js';
+
+const env = stackEnv();
+
+test('the marts views answer the dashboards’ questions over seeded raw data', async (t) => {
+  const projectId = uniqueName('marts').replace(/_/g, '-');
+  const pubsub = new PubSub({ projectId });
+  t.after(() => pubsub.close());
+  const bigquery = createBigQuery({ projectId, bigqueryApiEndpoint: env.bigqueryApiEndpoint });
+  await provision(topology, { pubsub, bigquery, storage: createStorage({ projectId, storageApiEndpoint: env.storageApiEndpoint }) }, { projectId, location: 'EU' });
+  const insert = (dataset: string, table: string, rows: object[]) => bigquery.dataset(dataset).table(table).insert(rows);
+  const query = async (sql: string) => (await bigquery.query({ query: sql.replaceAll('$p', projectId) }))[0].map((r) => ({ ...r }));
+
+  const issue = (issueId: string, type: string, severity: string, status: string, at: string) => ({
+    eventId: randomUUID(), issueId, type, occurredAt: at, receivedAt: at, machineId: 'HT-1', siteId: 'north-pit', severity, status, reporter: 'u_1',
+  });
+  await insert('raw_mobile', 'machinery_issue_events', [
+    issue('I-1', 'created', 'critical', 'open', '2026-11-20T08:00:00Z'),
+    issue('I-2', 'created', 'high', 'open', '2026-11-20T09:00:00Z'),
+    issue('I-2', 'resolved', 'high', 'resolved', '2026-11-20T11:00:00Z'),
+    issue('I-3', 'created', 'critical', 'open', '2026-11-21T07:00:00Z'),
+  ]);
+  assert.deepEqual(await query('SELECT siteId, severity, openIssues FROM `$p.marts.machinery_open_by_severity` ORDER BY severity'), [{ siteId: 'north-pit', severity: 'critical', openIssues: 2 }]);
+
+  const hour = (sensorId: string, zone: string, hourStart: string, ppv: number, gaps = 0) => ({
+    site: 'north-pit', zone, sensorId, hourStart, packets: 3600, gaps, ppvMaxMmS: ppv, pvsMaxMmS: ppv * 1.2, rmsMmS: 0.1, dominantFrequencyHz: 14, firstPacketAt: hourStart, lastPacketAt: hourStart,
+  });
+  const recent = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
+  await insert('ops', 'vibration_hourly', [
+    hour('geo-1', 'wall-3', '2026-11-20T05:00:00Z', 22.5, 2),
+    hour('geo-2', 'wall-3', '2026-11-20T05:00:00Z', 3.1),
+    hour('geo-3', 'wall-4', recent, 0.4),
+  ]);
+  assert.deepEqual(await query("SELECT zone, ppvMaxMmS, sensorsReporting, gaps FROM `$p.marts.vibration_hourly_by_zone` WHERE zone = 'wall-3'"), [{ zone: 'wall-3', ppvMaxMmS: 22.5, sensorsReporting: 2, gaps: 2 }]);
+  assert.deepEqual((await query('SELECT sensorId FROM `$p.marts.sensors_offline` ORDER BY sensorId')).map((r) => r.sensorId), ['geo-1', 'geo-2']);
+
+  const run = (jobName: string, eventType: string, eventTime: string, rowCount?: number, qualityPassed?: boolean) => ({
+    runId: randomUUID(), eventType, eventTime, jobNamespace: 'mine-platform', jobName, inputs: [], outputs: [], ...(rowCount !== undefined ? { rowCount } : {}), ...(qualityPassed !== undefined ? { qualityPassed } : {}), event: '{}',
+  });
+  await insert('ops', 'pipeline_runs', [
+    run('db-extractor.production.orders', 'COMPLETE', '2026-11-20T02:00:00Z', 1200, true),
+    run('db-extractor.production.orders', 'COMPLETE', '2026-11-21T02:00:00Z', 1500, true),
+    run('db-extractor.production.orders', 'FAIL', '2026-11-22T02:00:00Z'),
+    run('s3-avro-sync.file', 'COMPLETE', '2026-11-22T03:00:00Z', 40, false),
+  ]);
+  const health = await query('SELECT jobName, lastRows, qualityPassed, lastSuccessAt, lastFailureAt FROM `$p.marts.pipeline_health` ORDER BY jobName');
+  assert.deepEqual(health.map((h) => [h.jobName, h.lastRows, h.qualityPassed]), [['db-extractor.production.orders', 1500, true], ['s3-avro-sync.file', 40, false]]);
+  assert.equal(health[0].lastSuccessAt.value, '2026-11-21T02:00:00.000Z');
+  assert.equal(health[0].lastFailureAt.value, '2026-11-22T02:00:00.000Z');
+});
