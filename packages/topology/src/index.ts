@@ -2,3 +2,4 @@ export * from './types.js';
 export * from './topology.js';
 export * from './provision.js';
 export * from './views.js';
+export * from './dictionary.js';

@@ -45,3 +45,11 @@ test('schema drift: additions are applied as NULLABLE, removals and type changes
   assert.match(schemaDrift(current, [current[0]!]).incompatible.join(), /n exists but the contract removed it/);
   assert.match(schemaDrift(current, [current[0]!, { name: 'n', type: 'STRING', mode: 'NULLABLE' }]).incompatible.join(), /n is INTEGER, contract says STRING/);
 });
+
+test('docs/data-dictionary.md is what the contracts and topology generate', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { dataDictionary } = await import('./dictionary.js');
+  const current = readFileSync(new URL('../../../docs/data-dictionary.md', import.meta.url), 'utf8');
+  assert.equal(current, dataDictionary(topology), 'stale: run pnpm dictionary');
+  assert.match(current, /\| `reporter` \| STRING \| REQUIRED \| pseudonymised \|/);
+});
