@@ -1,5 +1,6 @@
 import { App, Chart } from 'cdk8s';
 import { topology } from '@mine/topology';
+import { GrafanaDashboards } from './dashboards.js';
 import { GcpResources } from './gcp-resources.js';
 import { PlatformService, type PlatformServiceProps } from './platform-service.js';
 
@@ -25,5 +26,6 @@ export function synthesize(): string {
   const chart = new Chart(app, 'mine-platform', { disableResourceNameHashes: true });
   for (const service of services) new PlatformService(chart, service.name, service);
   new GcpResources(chart, 'gcp', topology, identities);
+  new GrafanaDashboards(chart, 'grafana');
   return app.synthYaml();
 }
