@@ -6,7 +6,7 @@ import { toBigQuerySchema, type BigQueryField } from '@mine/contracts';
 import type { Logger } from 'pino';
 import { bucketName, type Topology } from './types.js';
 
-export type ProvisionAction = 'created' | 'updated' | 'unchanged' | 'would-create' | 'would-update';
+export type ProvisionAction = 'created' | 'updated' | 'unchanged' | 'would-create' | 'would-update' | 'waiting';
 
 export interface ProvisionStep {
   kind: 'topic' | 'subscription' | 'dataset' | 'table' | 'view' | 'bucket';
@@ -156,9 +156,16 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
     const view = bigquery.dataset(spec.dataset).table(spec.name);
     const [exists] = options.dryRun && steps.some((s) => s.kind === 'dataset' && s.name === spec.dataset && s.action === 'would-create') ? [false] : await view.exists();
     if (!exists) {
-      await act({ kind: 'view', name }, 'create', () =>
-        bigquery.dataset(spec.dataset).createTable(spec.name, { description: spec.description, labels, view: { query, useLegacySql: false } }),
-      );
+      try {
+        await act({ kind: 'view', name }, 'create', () =>
+          bigquery.dataset(spec.dataset).createTable(spec.name, { description: spec.description, labels, view: { query, useLegacySql: false } }),
+        );
+      } catch (error) {
+        // BigQuery refuses a view over tables that do not exist yet (those the batch services create on
+        // their first run); it is created by a later provisioning run, not treated as a failure.
+        if ((error as { code?: number }).code !== 404 && !/not found/i.test((error as Error).message)) throw error;
+        record({ kind: 'view', name, action: 'waiting', detail: (error as Error).message });
+      }
       continue;
     }
     const [metadata] = await view.getMetadata();

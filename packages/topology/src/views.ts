@@ -86,4 +86,36 @@ export const views: ViewSpec[] = [
       WHERE status <> 'resolved'
       GROUP BY siteId, severity`,
   },
+  {
+    dataset: 'marts',
+    name: 'production_daily',
+    description: 'tonnage and extraction records per day and pit (production app), with SAP confirmed activity (ERP AFRU)',
+    owner: 'db-extractor',
+    // Reads the raw copies db-extractor makes: their columns are the source systems' own.
+    query: (project) => `
+      WITH tonnage AS (
+        SELECT shift_date AS day, pit, SUM(tonnes) AS tonnes, COUNT(*) AS records
+        FROM \`${project}.raw_production.extraction_records\` GROUP BY shift_date, pit),
+      confirmed AS (
+        SELECT ERSDA AS day, SUM(ISM01) AS confirmedActivity, COUNT(*) AS confirmations
+        FROM \`${project}.raw_erp.afru\` GROUP BY ERSDA)
+      SELECT tonnage.day, tonnage.pit, tonnage.tonnes, tonnage.records, confirmed.confirmedActivity, confirmed.confirmations
+      FROM tonnage LEFT JOIN confirmed ON confirmed.day = tonnage.day`,
+  },
+  {
+    dataset: 'marts',
+    name: 'rock_quality_by_bench',
+    description: "the supplier's rock-quality analyses per pit, bench and day, beside the tonnage extracted there",
+    owner: 's3-avro-sync',
+    query: (project) => `
+      WITH quality AS (
+        SELECT siteId, pitId, bench, DATE(sampledAt) AS day, COUNT(*) AS samples, AVG(ucsMpa) AS ucsMpa,
+               AVG(rqdPercent) AS rqdPercent, AVG(gradeCuPercent) AS gradeCuPercent
+        FROM \`${project}.raw_rock_quality.analyses\` GROUP BY siteId, pitId, bench, DATE(sampledAt)),
+      extracted AS (
+        SELECT pit, bench, shift_date AS day, SUM(tonnes) AS tonnes
+        FROM \`${project}.raw_production.extraction_records\` GROUP BY pit, bench, shift_date)
+      SELECT quality.*, extracted.tonnes
+      FROM quality LEFT JOIN extracted ON extracted.pit = quality.pitId AND extracted.bench = quality.bench AND extracted.day = quality.day`,
+  },
 ];

@@ -49,6 +49,32 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     run('db-extractor.production.orders', 'FAIL', '2026-11-22T02:00:00Z'),
     run('s3-avro-sync.file', 'COMPLETE', '2026-11-22T03:00:00Z', 40, false),
   ]);
+  // The raw copies the batch services make, with the source systems' columns.
+  const create = (dataset: string, table: string, fields: [string, string][]) =>
+    bigquery.dataset(dataset).createTable(table, { schema: { fields: fields.map(([name, type]) => ({ name, type })) } });
+  await create('raw_production', 'extraction_records', [['id', 'INT64'], ['pit', 'STRING'], ['bench', 'STRING'], ['shift_date', 'DATE'], ['tonnes', 'NUMERIC']]);
+  await create('raw_erp', 'afru', [['MANDT', 'STRING'], ['RUECK', 'STRING'], ['ERSDA', 'DATE'], ['ISM01', 'NUMERIC']]);
+  await create('raw_rock_quality', 'analyses', [['sampleId', 'STRING'], ['siteId', 'STRING'], ['pitId', 'STRING'], ['bench', 'STRING'], ['sampledAt', 'TIMESTAMP'], ['ucsMpa', 'FLOAT64'], ['rqdPercent', 'FLOAT64'], ['gradeCuPercent', 'FLOAT64']]);
+  await insert('raw_production', 'extraction_records', [
+    { id: 1, pit: 'P2', bench: 'B4', shift_date: '2026-11-20', tonnes: 1200.5 },
+    { id: 2, pit: 'P2', bench: 'B4', shift_date: '2026-11-20', tonnes: 800 },
+    { id: 3, pit: 'P3', bench: 'B1', shift_date: '2026-11-20', tonnes: 500 },
+  ]);
+  await insert('raw_erp', 'afru', [{ MANDT: '100', RUECK: '0000004711', ERSDA: '2026-11-20', ISM01: 7.5 }, { MANDT: '100', RUECK: '0000004712', ERSDA: '2026-11-20', ISM01: 6 }]);
+  await insert('raw_rock_quality', 'analyses', [
+    { sampleId: 'S-1', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T08:00:00Z', ucsMpa: 90, rqdPercent: 70, gradeCuPercent: 0.5 },
+    { sampleId: 'S-2', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T10:00:00Z', ucsMpa: 110, rqdPercent: 80, gradeCuPercent: 0.7 },
+  ]);
+  // Provisioning again creates any view that was waiting for these tables.
+  await provision(topology, { pubsub, bigquery, storage: createStorage({ projectId, storageApiEndpoint: env.storageApiEndpoint }) }, { projectId, location: 'EU' });
+  assert.deepEqual(await query('SELECT pit, CAST(tonnes AS FLOAT64) AS tonnes, records, CAST(confirmedActivity AS FLOAT64) AS confirmedActivity FROM `$p.marts.production_daily` ORDER BY pit'), [
+    { pit: 'P2', tonnes: 2000.5, records: 2, confirmedActivity: 13.5 },
+    { pit: 'P3', tonnes: 500, records: 1, confirmedActivity: 13.5 },
+  ]);
+  assert.deepEqual(await query('SELECT pitId, bench, samples, ucsMpa, rqdPercent, CAST(tonnes AS FLOAT64) AS tonnes FROM `$p.marts.rock_quality_by_bench`'), [
+    { pitId: 'P2', bench: 'B4', samples: 2, ucsMpa: 100, rqdPercent: 75, tonnes: 2000.5 },
+  ]);
+
   const health = await query('SELECT jobName, lastRows, qualityPassed, lastSuccessAt, lastFailureAt FROM `$p.marts.pipeline_health` ORDER BY jobName');
   assert.deepEqual(health.map((h) => [h.jobName, h.lastRows, h.qualityPassed]), [['db-extractor.production.orders', 1500, true], ['s3-avro-sync.file', 40, false]]);
   assert.equal(health[0].lastSuccessAt.value, '2026-11-21T02:00:00.000Z');
