@@ -1,5 +1,7 @@
 // One sync run (a CronJob): exits 0 when every file was loaded or quarantined, 1 when any failed.
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig } from '@mine/platform';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, observability } from '@mine/platform';
+import { syncMetrics } from './metrics.js';
 import { S3AvroSyncEnv } from './config.js';
 import { ROCK_QUALITY_SCHEMA } from './expected-schema.js';
 import { syncOnce } from './sync.js';
@@ -9,6 +11,11 @@ const logger = createLogger({ service: 's3-avro-sync', level: config.LOG_LEVEL }
 logger.info({ config: describeConfig(S3AvroSyncEnv, config) }, 'starting');
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
 const [dataset, table] = config.TARGET_TABLE.split('.') as [string, string];
+const metrics = syncMetrics();
+// Scraped while the job runs (a PodMonitoring on the CronJob's pods).
+const metricsServer = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+await metricsServer.register(observability, { registry: metrics.registry });
+if (config.METRICS_PORT) await metricsServer.listen({ port: config.METRICS_PORT, host: '0.0.0.0' });
 
 const report = await syncOnce({
   s3: createS3({ region: config.AWS_REGION, endpoint: config.S3_ENDPOINT, accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }),
@@ -25,9 +32,11 @@ const report = await syncOnce({
   concurrency: config.CONCURRENCY,
   logger,
   lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  metrics,
 }).catch((error) => {
   logger.fatal({ err: error }, 'sync failed');
   process.exit(1);
 });
 logger.info({ listed: report.listed, skipped: report.skipped, loaded: report.loaded.length, quarantined: report.quarantined, failed: report.failed }, 'sync finished');
+await metricsServer.close();
 process.exitCode = report.failed.length ? 1 : 0;

@@ -7,7 +7,8 @@ import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import pLimit from 'p-limit';
 import type { LineageEmitter, Logger } from '@mine/platform';
 import { avroToBigQuery, checkSchema, scanAvro } from './avro.js';
-import { ManifestStore, needsSync, type Manifest, type ManifestEntry } from './manifest.js';
+import { ManifestStore, needsSync, type ManifestEntry } from './manifest.js';
+import type { SyncMetrics } from './metrics.js';
 
 export interface SyncOptions {
   s3: S3Client;
@@ -24,6 +25,7 @@ export interface SyncOptions {
   concurrency: number;
   logger: Logger;
   lineage?: LineageEmitter;
+  metrics?: SyncMetrics;
 }
 
 export interface SyncReport {
@@ -63,6 +65,8 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
     }
   }
   logger.info({ listed: report.listed, toSync: candidates.length }, 'listed supplier files');
+  options.metrics?.files.inc({ outcome: 'unchanged' }, report.skipped);
+  options.metrics?.remaining.set(candidates.length);
   await ensureTable(options);
 
   const limit = pLimit(options.concurrency);
@@ -75,11 +79,15 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
           manifest.files[candidate.key] = entry;
           if (entry.status === 'loaded') report.loaded.push({ key: candidate.key, rows: entry.rows ?? 0, jobId: entry.loadJobId ?? '' });
           else report.quarantined.push({ key: candidate.key, reason: entry.reason ?? '' });
+          options.metrics?.files.inc({ outcome: entry.status });
+          options.metrics?.records.inc(entry.rows ?? 0);
         } catch (error) {
           report.failed.push({ key: candidate.key, error: (error as Error).message });
+          options.metrics?.files.inc({ outcome: 'failed' });
           logger.error({ err: error, key: candidate.key }, 'file failed; it will be retried next run');
         }
         done += 1;
+        options.metrics?.remaining.set(candidates.length - done);
         logger.info({ progress: `${done}/${candidates.length}`, key: candidate.key }, 'file done');
       }),
     ),
@@ -94,6 +102,7 @@ async function syncObject(object: { key: string; etag: string; size: number }, o
   const landingName = `${options.landingPrefix}${options.s3Bucket}/${object.key}`;
   try {
     const copied = await copyVerified(object, landingName, options);
+    options.metrics?.bytes.inc(copied.bytes);
     const file = options.landing.file(landingName);
     let scan;
     try {

@@ -7,6 +7,7 @@ import { createBigQuery, createLogger, createS3, createStorage } from '@mine/pla
 import { stackEnv, uniqueName } from '@mine/testkit';
 import { ENCODE_CODECS } from '../src/avro.js';
 import { ROCK_QUALITY_SCHEMA } from '../src/expected-schema.js';
+import { syncMetrics } from '../src/metrics.js';
 import { syncOnce, type SyncOptions } from '../src/sync.js';
 
 const env = stackEnv();
@@ -98,6 +99,7 @@ test('syncs new and changed Avro files from S3 to GCS and BigQuery, quarantines 
     expectedSchema: ROCK_QUALITY_SCHEMA as unknown as Record<string, unknown>,
     concurrency: 3,
     logger,
+    metrics: syncMetrics(),
   };
   const first = await syncOnce(options);
   assert.equal(first.listed, 15, 'all files across four pages');
@@ -107,6 +109,11 @@ test('syncs new and changed Avro files from S3 to GCS and BigQuery, quarantines 
     'deliveries/2026/11/analysis-corrupt.avro:corrupt_avro',
     'deliveries/2026/11/analysis-typechange.avro:incompatible_schema',
   ]);
+  const metrics = await options.metrics!.registry.metrics();
+  assert.match(metrics, /s3_avro_sync_files_total\{outcome="loaded",service="s3-avro-sync"\} 13/);
+  assert.match(metrics, /s3_avro_sync_files_total\{outcome="quarantined",service="s3-avro-sync"\} 2/);
+  assert.match(metrics, /s3_avro_sync_records_loaded_total\{service="s3-avro-sync"\} 125/);
+  assert.match(metrics, /s3_avro_sync_files_remaining\{service="s3-avro-sync"\} 0/);
   const table = `\`${env.projectId}.${dataset.id}.analyses\``;
   const [[counts]] = await bigquery.query({ query: `SELECT COUNT(*) AS n, COUNT(DISTINCT sampleId) AS samples, COUNTIF(labNotes IS NOT NULL) AS notes FROM ${table}` });
   assert.deepEqual({ ...counts }, { n: 125, samples: 125, notes: 5 });
