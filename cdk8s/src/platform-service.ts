@@ -34,9 +34,14 @@ export interface PlatformServiceProps {
   readonly activeDeadlineSeconds?: number;
   /** receives traffic from the ingress (the two HTTP ingest endpoints) */
   readonly public?: boolean;
+  /** HTTPS to the internet, not only to Google APIs (webhooks, an identity provider's keys, AWS S3) */
+  readonly externalHttps?: boolean;
   /** egress to databases outside the cluster (CIDR, port) */
   readonly databaseEgress?: { cidr: string; port: number }[];
 }
+
+/** private.googleapis.com and restricted.googleapis.com (Private Google Access on the cluster's subnet). */
+export const GOOGLE_API_RANGES = ['199.36.153.8/30', '199.36.153.4/30'];
 
 /** The Google service account a workload runs as (Workload Identity). */
 export const googleServiceAccount = (name: string) => `${name}@${values.projectId}.iam.gserviceaccount.com`;
@@ -135,7 +140,8 @@ export class PlatformService extends Construct {
     }
 
     // Deny by default; admit the ingress controller to public services and Prometheus to metrics;
-    // allow DNS, Google APIs (HTTPS) and the declared databases out.
+    // allow out DNS, the metadata server (Workload Identity tokens), Google APIs through Private
+    // Google Access, the declared databases, and the internet over HTTPS only for services that need it.
     new ApiObject(this, 'network-policy', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'NetworkPolicy',
@@ -156,7 +162,9 @@ export class PlatformService extends Construct {
           : [],
         egress: [
           { ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] },
-          { ports: [{ port: 443, protocol: 'TCP' }] },
+          { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [{ port: 80, protocol: 'TCP' }, { port: 988, protocol: 'TCP' }] },
+          { to: GOOGLE_API_RANGES.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ port: 443, protocol: 'TCP' }] },
+          ...(props.externalHttps ? [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] }] : []),
           ...(props.databaseEgress ?? []).map((d) => ({ to: [{ ipBlock: { cidr: d.cidr } }], ports: [{ port: d.port, protocol: 'TCP' }] })),
         ],
       },

@@ -40,7 +40,11 @@ test('every workload is hardened: non-root, read-only root, no capabilities, no 
     assert.ok(ofKind('PodDisruptionBudget').some((p) => p.metadata.name === d.metadata.name), `${d.metadata.name} has a PDB`);
     assert.ok(ofKind('HorizontalPodAutoscaler').some((h) => h.metadata.name === d.metadata.name), `${d.metadata.name} autoscales`);
   }
-  assert.equal(ofKind('NetworkPolicy').length, services.length, 'every workload has a network policy');
+  const policies = ofKind('NetworkPolicy');
+  assert.equal(policies.length, services.length, 'every workload has a network policy');
+  const internet = (name: string) => policies.find((p) => p.metadata.name === name)!.spec.egress.some((rule: any) => rule.to?.some((t: any) => t.ipBlock?.cidr === '0.0.0.0/0'));
+  // Only webhooks, the identity provider's keys and the supplier's S3 bucket are outside Google.
+  assert.deepEqual(policies.filter((p) => internet(p.metadata.name)).map((p) => p.metadata.name).sort(), ['alert-evaluator', 'mobile-issues-api', 's3-avro-sync']);
 });
 
 test('batch stages are CronJobs that never overlap, retry, and stop at a deadline', () => {
