@@ -102,6 +102,10 @@ export const HourlyVibrationFeatures = Type.Object(
     pvsMaxMmS: Type.Number({ description: 'largest peak vector sum of the hour, mm/s' }),
     rmsMmS: Type.Number({ description: 'RMS of the vector magnitude over the hour (energy mean of packet RMS), mm/s' }),
     dominantFrequencyHz: Type.Number({ description: 'dominant frequency of the packet with the largest PVS' }),
+    seismicEvents: Type.Integer({
+      minimum: 0,
+      description: 'STA/LTA triggers that turned on in the hour (the detector warms up at the start of each hour and after a gap)',
+    }),
     firstPacketAt: Type.String({ format: 'date-time' }),
     lastPacketAt: Type.String({ format: 'date-time' }),
   },

@@ -11,10 +11,10 @@ export const views: ViewSpec[] = [
   {
     dataset: 'marts',
     name: 'vibration_hourly_by_zone',
-    description: 'largest PPV, sensors reporting, packets and gaps per zone and hour',
+    description: 'largest PPV, seismic (STA/LTA) events, sensors reporting, packets and gaps per zone and hour',
     owner: 'lake-compactor',
     query: (project) => `
-      SELECT site, zone, hourStart, MAX(ppvMaxMmS) AS ppvMaxMmS, COUNT(DISTINCT sensorId) AS sensorsReporting,
+      SELECT site, zone, hourStart, MAX(ppvMaxMmS) AS ppvMaxMmS, SUM(seismicEvents) AS seismicEvents, COUNT(DISTINCT sensorId) AS sensorsReporting,
              SUM(packets) AS packets, SUM(gaps) AS gaps
       FROM \`${project}.ops.vibration_hourly\`
       GROUP BY site, zone, hourStart`,
@@ -101,6 +101,23 @@ export const views: ViewSpec[] = [
         FROM \`${project}.raw_erp.afru\` GROUP BY ERSDA)
       SELECT tonnage.day, tonnage.pit, tonnage.tonnes, tonnage.records, confirmed.confirmedActivity, confirmed.confirmations
       FROM tonnage LEFT JOIN confirmed ON confirmed.day = tonnage.day`,
+  },
+  {
+    dataset: 'marts',
+    name: 'production_costs_daily',
+    description: 'actual costs per posting day (SAP CO line items, controlling-area currency) beside the tonnage extracted, and cost per tonne',
+    owner: 'db-extractor',
+    // COEP holds the amounts, COBK the posting date; value type 04 and version 000 are the actuals.
+    query: (project) => `
+      WITH tonnage AS (
+        SELECT shift_date AS day, SUM(tonnes) AS tonnes FROM \`${project}.raw_production.extraction_records\` GROUP BY shift_date)
+      SELECT header.BUDAT AS day, ANY_VALUE(tonnage.tonnes) AS tonnes, SUM(item.WKGBTR) AS costs, COUNT(*) AS costLines,
+             SAFE_DIVIDE(SUM(item.WKGBTR), ANY_VALUE(tonnage.tonnes)) AS costPerTonne
+      FROM \`${project}.raw_erp.coep\` AS item
+      JOIN \`${project}.raw_erp.cobk\` AS header USING (MANDT, KOKRS, BELNR)
+      LEFT JOIN tonnage ON tonnage.day = header.BUDAT
+      WHERE item.WRTTP = '04' AND item.VERSN = '000'
+      GROUP BY header.BUDAT`,
   },
   {
     dataset: 'marts',

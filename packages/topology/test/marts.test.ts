@@ -28,16 +28,18 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
   ]);
   assert.deepEqual(await query('SELECT siteId, severity, openIssues FROM `$p.marts.machinery_open_by_severity` ORDER BY severity'), [{ siteId: 'north-pit', severity: 'critical', openIssues: 2 }]);
 
-  const hour = (sensorId: string, zone: string, hourStart: string, ppv: number, gaps = 0) => ({
-    site: 'north-pit', zone, sensorId, hourStart, packets: 3600, gaps, ppvMaxMmS: ppv, pvsMaxMmS: ppv * 1.2, rmsMmS: 0.1, dominantFrequencyHz: 14, firstPacketAt: hourStart, lastPacketAt: hourStart,
+  const hour = (sensorId: string, zone: string, hourStart: string, ppv: number, gaps = 0, seismicEvents = 0) => ({
+    site: 'north-pit', zone, sensorId, hourStart, packets: 3600, gaps, ppvMaxMmS: ppv, pvsMaxMmS: ppv * 1.2, rmsMmS: 0.1, dominantFrequencyHz: 14, seismicEvents, firstPacketAt: hourStart, lastPacketAt: hourStart,
   });
   const recent = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
   await insert('ops', 'vibration_hourly', [
-    hour('geo-1', 'wall-3', '2026-11-20T05:00:00Z', 22.5, 2),
-    hour('geo-2', 'wall-3', '2026-11-20T05:00:00Z', 3.1),
+    hour('geo-1', 'wall-3', '2026-11-20T05:00:00Z', 22.5, 2, 3),
+    hour('geo-2', 'wall-3', '2026-11-20T05:00:00Z', 3.1, 0, 4),
     hour('geo-3', 'wall-4', recent, 0.4),
   ]);
-  assert.deepEqual(await query("SELECT zone, ppvMaxMmS, sensorsReporting, gaps FROM `$p.marts.vibration_hourly_by_zone` WHERE zone = 'wall-3'"), [{ zone: 'wall-3', ppvMaxMmS: 22.5, sensorsReporting: 2, gaps: 2 }]);
+  assert.deepEqual(await query("SELECT zone, ppvMaxMmS, seismicEvents, sensorsReporting, gaps FROM `$p.marts.vibration_hourly_by_zone` WHERE zone = 'wall-3'"), [
+    { zone: 'wall-3', ppvMaxMmS: 22.5, seismicEvents: 7, sensorsReporting: 2, gaps: 2 },
+  ]);
   assert.deepEqual((await query('SELECT sensorId FROM `$p.marts.sensors_offline` ORDER BY sensorId')).map((r) => r.sensorId), ['geo-1', 'geo-2']);
 
   const run = (jobName: string, eventType: string, eventTime: string, rowCount?: number, qualityPassed?: boolean) => ({
@@ -54,6 +56,8 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     bigquery.dataset(dataset).createTable(table, { schema: { fields: fields.map(([name, type]) => ({ name, type })) } });
   await create('raw_production', 'extraction_records', [['id', 'INT64'], ['pit', 'STRING'], ['bench', 'STRING'], ['shift_date', 'DATE'], ['tonnes', 'NUMERIC']]);
   await create('raw_erp', 'afru', [['MANDT', 'STRING'], ['RUECK', 'STRING'], ['ERSDA', 'DATE'], ['ISM01', 'NUMERIC']]);
+  await create('raw_erp', 'cobk', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUDAT', 'DATE']]);
+  await create('raw_erp', 'coep', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUZEI', 'STRING'], ['OBJNR', 'STRING'], ['KSTAR', 'STRING'], ['WRTTP', 'STRING'], ['VERSN', 'STRING'], ['WKGBTR', 'NUMERIC']]);
   await create('raw_rock_quality', 'analyses', [['sampleId', 'STRING'], ['siteId', 'STRING'], ['pitId', 'STRING'], ['bench', 'STRING'], ['sampledAt', 'TIMESTAMP'], ['ucsMpa', 'FLOAT64'], ['rqdPercent', 'FLOAT64'], ['gradeCuPercent', 'FLOAT64']]);
   await insert('raw_production', 'extraction_records', [
     { id: 1, pit: 'P2', bench: 'B4', shift_date: '2026-11-20', tonnes: 1200.5 },
@@ -61,6 +65,17 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     { id: 3, pit: 'P3', bench: 'B1', shift_date: '2026-11-20', tonnes: 500 },
   ]);
   await insert('raw_erp', 'afru', [{ MANDT: '100', RUECK: '0000004711', ERSDA: '2026-11-20', ISM01: 7.5 }, { MANDT: '100', RUECK: '0000004712', ERSDA: '2026-11-20', ISM01: 6 }]);
+  await insert('raw_erp', 'cobk', [
+    { MANDT: '100', KOKRS: '1000', BELNR: '0000100001', BUDAT: '2026-11-20' },
+    { MANDT: '100', KOKRS: '1000', BELNR: '0000100002', BUDAT: '2026-11-21' },
+  ]);
+  const costLine = (BELNR: string, BUZEI: string, WKGBTR: number, WRTTP = '04') => ({ MANDT: '100', KOKRS: '1000', BELNR, BUZEI, OBJNR: 'KS10000000004100', KSTAR: '0000400000', WRTTP, VERSN: '000', WKGBTR });
+  await insert('raw_erp', 'coep', [
+    costLine('0000100001', '001', 6000),
+    costLine('0000100001', '002', 1501.5),
+    costLine('0000100001', '003', 99999, '01'), // plan, not actual
+    costLine('0000100002', '001', 1000),
+  ]);
   await insert('raw_rock_quality', 'analyses', [
     { sampleId: 'S-1', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T08:00:00Z', ucsMpa: 90, rqdPercent: 70, gradeCuPercent: 0.5 },
     { sampleId: 'S-2', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T10:00:00Z', ucsMpa: 110, rqdPercent: 80, gradeCuPercent: 0.7 },
@@ -71,6 +86,14 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     { pit: 'P2', tonnes: 2000.5, records: 2, confirmedActivity: 13.5 },
     { pit: 'P3', tonnes: 500, records: 1, confirmedActivity: 13.5 },
   ]);
+  // Lower-case aliases: the emulator lower-cases the column names of this view's results (BigQuery does not; names are case-insensitive in SQL).
+  assert.deepEqual(
+    await query('SELECT CAST(day AS STRING) AS day, CAST(tonnes AS FLOAT64) AS tonnes, CAST(costs AS FLOAT64) AS costs, costLines AS lines, CAST(costPerTonne AS FLOAT64) AS per_tonne FROM `$p.marts.production_costs_daily` ORDER BY day'),
+    [
+      { day: '2026-11-20', tonnes: 2500.5, costs: 7501.5, lines: 2, per_tonne: 3 },
+      { day: '2026-11-21', tonnes: null, costs: 1000, lines: 1, per_tonne: null },
+    ],
+  );
   assert.deepEqual(await query('SELECT pitId, bench, samples, ucsMpa, rqdPercent, CAST(tonnes AS FLOAT64) AS tonnes FROM `$p.marts.rock_quality_by_bench`'), [
     { pitId: 'P2', bench: 'B4', samples: 2, ucsMpa: 100, rqdPercent: 75, tonnes: 2000.5 },
   ]);

@@ -3,6 +3,7 @@ import type { PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
 import { SensorReading, compileValidator } from '@mine/contracts';
 import { Counter, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { StaLtaDetector, type StaLtaOptions } from '@mine/vibration';
 import type { LakeCompactorConfig } from './config.js';
 import { openDuckDb } from './parquet.js';
 import { SpoolWriter } from './spool.js';
@@ -11,6 +12,13 @@ export const SERVICE = 'lake-compactor';
 
 export function lakeBucketName(config: LakeCompactorConfig): string {
   return config.LAKE_BUCKET || `${config.GCP_PROJECT_ID}-lake`;
+}
+
+/** The event-count detector settings, checked once at start-up (the detector rejects inconsistent ratios). */
+export function staLtaOptions(config: LakeCompactorConfig): StaLtaOptions {
+  const options = { staSeconds: config.STA_SECONDS, ltaSeconds: config.LTA_SECONDS, triggerRatio: config.TRIGGER_RATIO, detriggerRatio: config.DETRIGGER_RATIO };
+  new StaLtaDetector(options);
+  return options;
 }
 
 /**

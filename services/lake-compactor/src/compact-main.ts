@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
-import { SERVICE, lakeBucketName } from './app.js';
+import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { compactHour } from './compact.js';
 import { openDuckDb } from './parquet.js';
 
@@ -28,7 +28,7 @@ let failed = 0;
 for (const [i, hour] of hours.entries()) {
   const run = await lineage.startRun('lake-compactor.hourly', [{ namespace: `gs://${bucket.name}`, name: `spool/${hour.toISOString().slice(0, 13)}` }]);
   try {
-    const result = await compactHour(hour, { bucket, duckdb, workDir: config.WORK_DIR, logger, ...(dataset && table ? { features: { bigquery, dataset, table } } : {}) });
+    const result = await compactHour(hour, { bucket, duckdb, workDir: config.WORK_DIR, logger, staLta: staLtaOptions(config), ...(dataset && table ? { features: { bigquery, dataset, table } } : {}) });
     await run.complete(
       result.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! }))),
       [{ assertion: 'no_duplicate_packets_after_dedupe', success: true }],

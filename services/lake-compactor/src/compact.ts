@@ -5,7 +5,7 @@ import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from '@mine/platform';
-import { packetFeatures } from '@mine/vibration';
+import { StaLtaDetector, packetFeatures, type StaLtaOptions } from '@mine/vibration';
 import { sqlString } from './parquet.js';
 import { hourPrefix } from './spool.js';
 
@@ -16,6 +16,8 @@ export interface CompactionOptions {
   logger: Logger;
   /** dataset.table for hourly features in BigQuery */
   features?: { bigquery: BigQuery; dataset: string; table: string };
+  /** STA/LTA settings for the seismic event counts; the library's defaults are the alarm rules' defaults */
+  staLta?: StaLtaOptions;
 }
 
 export interface SiteOutput {
@@ -94,12 +96,17 @@ async function compactSite(site: string, hourIso: string, dir: string, options: 
 
   // Per-packet features come from packages/vibration, the same code alert-evaluator uses.
   await duckdb.run(`CREATE OR REPLACE TEMP TABLE packet_features (sensorId VARCHAR, sequence BIGINT, zone VARCHAR, startTime TIMESTAMPTZ,
-    sampleRateHz DOUBLE, sampleCount INTEGER, ppvX DOUBLE, ppvY DOUBLE, ppvZ DOUBLE, pvs DOUBLE, rms DOUBLE, dominantFrequencyHz DOUBLE)`);
+    sampleRateHz DOUBLE, sampleCount INTEGER, ppvX DOUBLE, ppvY DOUBLE, ppvZ DOUBLE, pvs DOUBLE, rms DOUBLE, dominantFrequencyHz DOUBLE, seismicTriggers INTEGER)`);
   const rows = (await duckdb.runAndReadAll(`SELECT sensorId, sequence, zone, strftime(startTime, '%Y-%m-%dT%H:%M:%S.%gZ'), sampleRateHz, x, y, z FROM packets WHERE ${where} ORDER BY sensorId, sequence`)).getRows();
   const appender = await duckdb.createAppender('packet_features');
+  // Rows come in sensor and sequence order, so one detector runs over each sensor's hour as a stream.
+  let detector = { sensorId: undefined as unknown, staLta: new StaLtaDetector(options.staLta) };
   for (const [sensorId, sequence, zone, startTime, sampleRateHz, x, y, z] of rows) {
     const samples = { x: (x as { items: number[] }).items, y: (y as { items: number[] }).items, z: (z as { items: number[] }).items };
-    const f = packetFeatures({ sampleRateHz: Number(sampleRateHz), samples });
+    const packet = { sampleRateHz: Number(sampleRateHz), samples };
+    const f = packetFeatures(packet);
+    if (detector.sensorId !== sensorId) detector = { sensorId, staLta: new StaLtaDetector(options.staLta) };
+    const triggers = detector.staLta.processPacket(packet, Date.parse(String(startTime))).filter((e) => e.type === 'on').length;
     appender.appendVarchar(String(sensorId));
     appender.appendBigInt(BigInt(sequence as bigint));
     appender.appendVarchar(String(zone));
@@ -107,6 +114,7 @@ async function compactSite(site: string, hourIso: string, dir: string, options: 
     appender.appendDouble(Number(sampleRateHz));
     appender.appendInteger(f.sampleCount);
     for (const value of [f.ppvX, f.ppvY, f.ppvZ, f.pvs, f.rms, f.dominantFrequencyHz]) appender.appendDouble(value);
+    appender.appendInteger(triggers);
     appender.endRow();
   }
   appender.closeSync();
@@ -121,6 +129,7 @@ async function compactSite(site: string, hourIso: string, dir: string, options: 
              max(greatest(ppvX, ppvY, ppvZ)) AS ppvMaxMmS, max(pvs) AS pvsMaxMmS,
              sqrt(sum(rms * rms * sampleCount) / sum(sampleCount)) AS rmsMmS,
              arg_max(dominantFrequencyHz, pvs) AS dominantFrequencyHz,
+             CAST(sum(seismicTriggers) AS BIGINT) AS seismicEvents,
              min(startTime) AS firstPacketAt, max(startTime) AS lastPacketAt
       FROM packet_features GROUP BY zone, sensorId ORDER BY zone, sensorId
     ) TO ${sqlString(hourlyPath)} (FORMAT parquet, COMPRESSION zstd)`);

@@ -12,6 +12,10 @@ export const LakeCompactorEnv = Type.Object({
   SPOOL_MAX_AGE_MS: Type.Integer({ minimum: 10, default: 10_000, description: 'how long a packet may wait for its spool file' }),
   MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 5000 }),
   WORK_DIR: Type.String({ default: '/tmp', description: 'scratch space for Parquet files (an emptyDir in Kubernetes)' }),
+  STA_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 0.5, description: 'STA/LTA short window for the hourly seismic event counts' }),
+  LTA_SECONDS: Type.Number({ exclusiveMinimum: 0, default: 30, description: 'STA/LTA long window (and warm-up) for the event counts' }),
+  TRIGGER_RATIO: Type.Number({ exclusiveMinimum: 1, default: 4, description: 'STA/LTA ratio that counts as an event' }),
+  DETRIGGER_RATIO: Type.Number({ exclusiveMinimum: 0, default: 1.5, description: 'STA/LTA ratio that ends an event' }),
   FEATURES_TABLE: Type.String({ default: 'ops.vibration_hourly', description: 'dataset.table the hourly features are loaded into; empty to skip' }),
 });
 export type LakeCompactorConfig = Static<typeof LakeCompactorEnv>;

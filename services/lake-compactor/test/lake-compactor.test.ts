@@ -96,7 +96,9 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
     { timeoutMs: 30_000, what: 'every packet and the redelivered batch spooled' },
   );
 
-  const options = { bucket, duckdb, workDir: config.WORK_DIR, logger, features: { bigquery, dataset: dataset.id!, table: 'vibration_hourly' } };
+  // Each sensor sends 30 s, the blast comes 10.3 s in: a 5 s long window lets the detector warm up before it.
+  const staLta = { ltaSeconds: 5 };
+  const options = { bucket, duckdb, workDir: config.WORK_DIR, logger, staLta, features: { bigquery, dataset: dataset.id!, table: 'vibration_hourly' } };
   const first = await compactHour(HOUR, options);
   assert.equal(first.spoolPackets - first.duplicates, sent.length, 'duplicates removed, nothing lost');
   assert.ok(first.duplicates >= 15, `redelivered packets dropped (${first.duplicates})`);
@@ -123,9 +125,11 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
   assert.deepEqual(gaps.map((r) => [r[0], Number(r[1]), Number(r[2])]), [['geo-002', 0, 30], ['geo-004', 1, 29]]);
 
   // The blast is in the hourly features in BigQuery.
-  const [rows] = await bigquery.query({ query: `SELECT sensorId, ppvMaxMmS FROM \`${env.projectId}.${dataset.id}.vibration_hourly\` ORDER BY sensorId` });
+  const [rows] = await bigquery.query({ query: `SELECT sensorId, ppvMaxMmS, seismicEvents FROM \`${env.projectId}.${dataset.id}.vibration_hourly\` ORDER BY sensorId` });
   assert.equal(rows.length, 4);
   assert.ok(Math.abs(rows[0].ppvMaxMmS - 22) < 1, `blast PPV ${rows[0].ppvMaxMmS}`);
+  // The blast is one STA/LTA event on the sensor that felt it; background noise triggers none.
+  assert.deepEqual(rows.map((r) => r.seismicEvents), [1, 0, 0, 0]);
 
   // A rerun replaces: same objects, same rows in BigQuery.
   const again = await compactHour(HOUR, options);
