@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { Logger } from './logger.js';
 
 /** A named readiness check; it throws or returns false when the dependency is not usable. */
 export interface ReadinessCheck {
@@ -45,3 +46,14 @@ export const observability = fp<ObservabilityOptions>(
   },
   { name: 'mine-observability', fastify: '5.x' },
 );
+
+/**
+ * /healthz and /metrics for a batch job (a CronJob's pod is scraped while it
+ * runs); port 0 serves nothing. Returns the function that closes it.
+ */
+export async function serveJobMetrics(registry: Registry, port: number, logger: Logger): Promise<() => Promise<void>> {
+  const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });
+  await app.register(observability, { registry });
+  if (port) await app.listen({ port, host: '0.0.0.0' });
+  return () => app.close();
+}

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { stackEnv, uniqueName } from '@mine/testkit';
+import { compressNdjson, keysetChunks } from '../src/chunks.js';
 import { PostgresReader } from '../src/sources/postgres.js';
 
 const rows = Number(process.argv[2] ?? 200_000);
@@ -43,16 +43,14 @@ const columns = (await reader.describe('public.extraction_records')).map((c) => 
 let extracted = 0;
 let stagedBytes = 0;
 const extractSeconds = await timed(async () => {
-  let after: unknown[] | undefined;
-  for (let n = 1; ; n++) {
-    const { lines, last } = await reader.readChunk({ table: 'public.extraction_records', columns, order: ['updated_at', 'id'], cursor: ['updated_at'], ...(after ? { after } : {}), limit: chunk }, new Date().toISOString());
-    if (lines.length === 0 || !last) break;
-    const body = gzipSync(lines.join('\n'), { level: 1 });
-    await writeFile(join(dir, `chunk-${n}.json.gz`), body);
+  const request = { table: 'public.extraction_records', columns, order: ['updated_at', 'id'], cursor: ['updated_at'], limit: chunk };
+  let n = 0;
+  // The extractor's own chunk loop, with a local file where it stages on GCS.
+  for await (const { ndjson, rows } of keysetChunks(reader, request, () => new Date().toISOString())) {
+    const body = await compressNdjson(ndjson);
+    await writeFile(join(dir, `chunk-${++n}.json.gz`), body);
     stagedBytes += body.length;
-    extracted += lines.length;
-    after = [last.updated_at, last.id];
-    if (lines.length < chunk) break;
+    extracted += rows;
   }
 });
 await reader.close();

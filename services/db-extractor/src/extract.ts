@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { LineageEmitter, Logger } from '@mine/platform';
+import { compressNdjson, keysetChunks } from './chunks.js';
 import type { SourcePlan, TablePlan } from './plan.js';
+import { TableProgress, type ExtractorMetrics } from './progress.js';
 import type { SourceReader } from './sources/source.js';
 import { drift, type TargetColumn } from './types.js';
 
@@ -22,8 +23,7 @@ export interface ExtractContext {
   staging: Bucket;
   logger: Logger;
   lineage?: LineageEmitter;
-  /** for progress: rows/s, ETA */
-  onProgress?: (table: string, rows: number) => void;
+  metrics?: ExtractorMetrics;
   /** stops after this many chunks (tests use it to kill a run midway) */
   stopAfterChunks?: number;
   /** backfill: ignore the watermark, optionally between two cursor values */
@@ -81,46 +81,45 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
       const stagingColumns = targetColumns.map((c) => (c.type === 'BYTES' ? { ...c, type: 'STRING' } : c));
       await bigquery.dataset(source.dataset).createTable(stagingTable, { schema: { fields: stagingColumns.map(asField) } });
     }
-    const order = [...(table.mode === 'incremental' ? table.cursor! : []), ...table.primaryKey.filter((k) => !(table.cursor ?? []).includes(k) || table.mode === 'full')];
+    // Keyset order: the cursor (incremental), then the key columns it does not already hold.
+    const leading = table.mode === 'incremental' ? table.cursor! : [];
+    const order = [...leading, ...table.primaryKey.filter((k) => !leading.includes(k))];
     const from = table.mode === 'incremental' && !ctx.backfill ? lookBack(state.watermark, table.lookbackSeconds) : ctx.backfill?.from !== undefined ? [ctx.backfill.from] : undefined;
-    const started = Date.now();
-    let lastKey = run.lastKey;
     let maxCursor = run.maxCursor ?? state.watermark;
-    for (;;) {
+    const request = {
+      table: table.table,
+      columns: sourceColumns.map((c) => c.name),
+      order,
+      ...(table.cursor ? { cursor: table.cursor } : {}),
+      ...(run.lastKey ? { after: run.lastKey } : {}),
+      ...(from ? { from } : {}),
+      ...(ctx.backfill?.to !== undefined ? { before: ctx.backfill.to } : {}),
+      limit: table.chunkSize,
+      ...(source.sapClient ? { sapClient: source.sapClient } : {}),
+    };
+    const progress = new TableProgress(await reader.estimateRows(request), Date.now());
+    for await (const chunk of keysetChunks(reader, request, () => now().toISOString())) {
       if (ctx.stopAfterChunks !== undefined && run.chunks >= ctx.stopAfterChunks) {
         await writeState(staging, name, { ...state, inProgress: run });
+        ctx.metrics?.tables.inc({ outcome: 'stopped' });
         return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
       }
-      const extractedAt = now().toISOString();
-      const { lines, last } = await reader.readChunk({
-        table: table.table,
-        columns: sourceColumns.map((c) => c.name),
-        order,
-        ...(table.cursor ? { cursor: table.cursor } : {}),
-        ...(lastKey ? { after: lastKey } : {}),
-        ...(from ? { from } : {}),
-        ...(ctx.backfill?.to !== undefined ? { before: ctx.backfill.to } : {}),
-        limit: table.chunkSize,
-        ...(source.sapClient ? { sapClient: source.sapClient } : {}),
-      }, extractedAt);
-      if (lines.length === 0 || !last) break;
-      const chunk = run.chunks + 1;
-      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(chunk).padStart(5, '0')}.json.gz`;
-      // gzip level 1: most of the saving for a fraction of the CPU of the default level.
-      const body = gzipSync(lines.join('\n'), { level: 1 });
-      await staging.file(object).save(body, { resumable: false, contentType: 'application/x-ndjson', metadata: { contentEncoding: undefined } });
-      await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${chunk}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, source.dataset, stagingTable);
-      lastKey = order.map((c) => last[c]);
+      const number = run.chunks + 1;
+      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.json.gz`;
+      await staging.file(object).save(await compressNdjson(chunk.ndjson), { resumable: false, contentType: 'application/x-ndjson', metadata: { contentEncoding: undefined } });
+      await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, source.dataset, stagingTable);
       if (table.cursor) {
-        const cursorNow = table.cursor.map((c) => last[c]);
+        const cursorNow = table.cursor.map((c) => chunk.last![c]);
         if (!maxCursor || compare(cursorNow, maxCursor) > 0) maxCursor = cursorNow;
       }
-      Object.assign(run, { chunks: chunk, rows: run.rows + lines.length, lastKey, ...(maxCursor ? { maxCursor } : {}) });
+      Object.assign(run, { chunks: number, rows: run.rows + chunk.rows, lastKey: chunk.key, ...(maxCursor ? { maxCursor } : {}) });
       await writeState(staging, name, { ...state, inProgress: run });
-      const rate = run.rows / Math.max(0.001, (Date.now() - started) / 1000);
-      logger.info({ table: label, chunk, rows: run.rows, rowsPerSecond: Math.round(rate) }, 'chunk loaded');
-      ctx.onProgress?.(label, lines.length);
-      if (lines.length < table.chunkSize) break;
+      const report = progress.add(chunk.rows, Date.now());
+      logger.info({ table: label, chunk: number, ...report, rows: run.rows }, 'chunk loaded');
+      ctx.metrics?.rows.inc({ table: label }, chunk.rows);
+      ctx.metrics?.chunks.inc({ table: label });
+      ctx.metrics?.rate.set({ table: label }, report.rowsPerSecond);
+      if (report.etaSeconds !== undefined) ctx.metrics?.eta.set({ table: label }, report.etaSeconds);
     }
 
     await publish(source, table, targetColumns, stagingTable, ctx);
@@ -132,9 +131,12 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
     });
     await bigquery.dataset(source.dataset).table(stagingTable).delete().catch(() => undefined);
     await lineageRun?.complete([{ namespace: 'bigquery', name: `${bigquery.projectId}.${source.dataset}.${table.target}`, rowCount: run.rows }]);
+    ctx.metrics?.tables.inc({ outcome: 'done' });
+    ctx.metrics?.eta.set({ table: label }, 0);
     return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'done' };
   } catch (error) {
     await lineageRun?.fail(error as Error);
+    ctx.metrics?.tables.inc({ outcome: 'failed' });
     throw error;
   }
 }

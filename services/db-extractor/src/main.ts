@@ -5,9 +5,10 @@
 //   node dist/main.js --dry-run                print the plan and exit
 // Exits 1 when any table failed.
 import { parseArgs } from 'node:util';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, describeConfig, loadConfig } from '@mine/platform';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { DbExtractorEnv } from './config.js';
 import { parsePlan } from './plan.js';
+import { extractorMetrics } from './progress.js';
 import { describePlan, runExtraction } from './run.js';
 
 const { values } = parseArgs({
@@ -27,6 +28,9 @@ if (values['dry-run']) {
   process.exit(0);
 }
 logger.info({ config: describeConfig(DbExtractorEnv, config) }, 'starting');
+const metrics = extractorMetrics();
+// Scraped while the job runs (a PodMonitoring on the CronJob's pods).
+const closeMetrics = await serveJobMetrics(metrics.registry, config.METRICS_PORT, logger);
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
 const report = await runExtraction({
   plan,
@@ -35,9 +39,11 @@ const report = await runExtraction({
   bigquery,
   staging: createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT }).bucket(config.STAGING_BUCKET || `${config.GCP_PROJECT_ID}-landing`),
   logger,
+  metrics,
   lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
   ...(values.table ? { only: values.table } : {}),
   ...(values.backfill ? { backfill: { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),
 });
 logger.info({ results: report.results, failed: report.failed }, 'extraction finished');
+await closeMetrics();
 process.exitCode = report.failed.length ? 1 : 0;

@@ -3,6 +3,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import type { LineageEmitter, Logger } from '@mine/platform';
 import { extractTable, type ExtractContext, type TableResult } from './extract.js';
 import type { ExtractionPlan } from './plan.js';
+import type { ExtractorMetrics } from './progress.js';
 import { OracleReader } from './sources/oracle.js';
 import { PostgresReader } from './sources/postgres.js';
 import type { SourceReader } from './sources/source.js';
@@ -18,6 +19,7 @@ export interface RunOptions {
   only?: string[];
   backfill?: ExtractContext['backfill'];
   stopAfterChunks?: number;
+  metrics?: ExtractorMetrics;
 }
 
 export interface RunReport {
@@ -48,6 +50,7 @@ export async function runExtraction(options: RunOptions): Promise<RunReport> {
             logger: options.logger,
             ...(options.lineage ? { lineage: options.lineage } : {}),
             ...(options.backfill ? { backfill: options.backfill } : {}),
+            ...(options.metrics ? { metrics: options.metrics } : {}),
             ...(options.stopAfterChunks !== undefined ? { stopAfterChunks: options.stopAfterChunks } : {}),
           }),
         );

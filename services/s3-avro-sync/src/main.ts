@@ -1,6 +1,5 @@
 // One sync run (a CronJob): exits 0 when every file was loaded or quarantined, 1 when any failed.
-import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, observability } from '@mine/platform';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { syncMetrics } from './metrics.js';
 import { S3AvroSyncEnv } from './config.js';
 import { ROCK_QUALITY_SCHEMA } from './expected-schema.js';
@@ -13,9 +12,7 @@ const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiE
 const [dataset, table] = config.TARGET_TABLE.split('.') as [string, string];
 const metrics = syncMetrics();
 // Scraped while the job runs (a PodMonitoring on the CronJob's pods).
-const metricsServer = Fastify({ loggerInstance: logger as FastifyBaseLogger });
-await metricsServer.register(observability, { registry: metrics.registry });
-if (config.METRICS_PORT) await metricsServer.listen({ port: config.METRICS_PORT, host: '0.0.0.0' });
+const closeMetrics = await serveJobMetrics(metrics.registry, config.METRICS_PORT, logger);
 
 const report = await syncOnce({
   s3: createS3({ region: config.AWS_REGION, endpoint: config.S3_ENDPOINT, accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }),
@@ -38,5 +35,5 @@ const report = await syncOnce({
   process.exit(1);
 });
 logger.info({ listed: report.listed, skipped: report.skipped, loaded: report.loaded.length, quarantined: report.quarantined, failed: report.failed }, 'sync finished');
-await metricsServer.close();
+await closeMetrics();
 process.exitCode = report.failed.length ? 1 : 0;

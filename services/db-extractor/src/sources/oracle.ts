@@ -2,7 +2,7 @@ import oracledb from 'oracledb';
 import type { ChunkRequest } from '../sql.js';
 import { oracleChunk } from '../sql.js';
 import { mapOracleColumn, sapDate, sapTime, type SourceColumn, type TargetColumn } from '../types.js';
-import type { SourceReader } from './source.js';
+import type { Chunk, SourceReader } from './source.js';
 
 /**
  * SAP ERP tables on Oracle, read with node-oracledb in thin mode (no Oracle
@@ -48,7 +48,7 @@ export class OracleReader implements SourceReader {
     return mapOracleColumn(column, this.sap);
   }
 
-  async readChunk(request: ChunkRequest, extractedAt: string): Promise<{ lines: string[]; last?: Record<string, unknown> }> {
+  async readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk> {
     const { sql, params } = oracleChunk(request);
     const connection = await this.connect();
     const result = await connection.execute<Record<string, unknown>>(sql, params as oracledb.BindParameters, {
@@ -73,7 +73,13 @@ export class OracleReader implements SourceReader {
       return out;
     });
     // Keys for the next chunk come from the raw values: the keyset compares what the database holds.
-    return { lines: rows.map((r) => JSON.stringify({ ...r, _extracted_at: extractedAt })), ...(raw.length ? { last: raw[raw.length - 1] } : {}) };
+    const ndjson = Buffer.from(rows.map((r) => `${JSON.stringify({ ...r, _extracted_at: extractedAt })}\n`).join(''));
+    return { ndjson, rows: rows.length, ...(raw.length ? { last: raw[raw.length - 1] } : {}) };
+  }
+
+  /** Not estimated: Oracle's optimizer figures need EXPLAIN PLAN into a plan table; progress is shown without an ETA. */
+  async estimateRows(): Promise<number | undefined> {
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { ChunkRequest } from '../sql.js';
 import { postgresChunk } from '../sql.js';
 import { mapPostgresColumn, type SourceColumn, type TargetColumn } from '../types.js';
-import type { SourceReader } from './source.js';
+import type { Chunk, SourceReader } from './source.js';
 
 /**
  * Reads PostgreSQL with COPY: PostgreSQL itself renders each chunk's rows as
@@ -39,44 +39,59 @@ export class PostgresReader implements SourceReader {
     return mapPostgresColumn(column);
   }
 
-  async readChunk(request: ChunkRequest, extractedAt: string): Promise<{ lines: string[]; last?: Record<string, unknown> }> {
+  async readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk> {
     const client = await this.pool.connect();
     try {
-      // COPY takes no parameters: the keyset values are inlined as escaped literals.
-      const { sql, params } = postgresChunk(request);
-      const inlined = sql.replace(/\$(\d+)/g, (_m, i: string) => literal(client, (params as unknown[])[Number(i) - 1]));
-      const types = new Map((this.columns.get(request.table) ?? []).map((c) => [c.name, c.dbType]));
-      const select = request.columns
-        .map((c) => (types.get(c) === 'bytea' ? `encode("${c}", 'base64') AS "${c}"` : `"${c}"`))
-        .join(', ');
-      const json = `SELECT row_to_json(t)::text FROM (SELECT ${select}, ${literal(client, extractedAt)}::timestamptz AS "_extracted_at" FROM (${inlined}) AS chunk) AS t`;
-      const lines: string[] = [];
-      let pending = '';
+      const json = `SELECT row_to_json(t)::text FROM (SELECT ${this.selectList(request)}, ${literal(client, extractedAt)}::timestamptz AS "_extracted_at" FROM (${inline(client, request)}) AS chunk) AS t`;
+      const parts: Buffer[] = [];
       // CSV with quote and delimiter bytes that JSON never contains raw: the lines come out unescaped.
       const stream = client.query(copyTo(`COPY (${json}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`));
-      await pipeline(
-        stream,
-        new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            const parts = (pending + chunk.toString('utf8')).split('\n');
-            pending = parts.pop() ?? '';
-            for (const part of parts) if (part) lines.push(part);
-            callback();
-          },
-        }),
-      );
-      if (pending) lines.push(pending);
-      if (lines.length === 0) return { lines };
-      const last = JSON.parse(lines[lines.length - 1]!) as Record<string, unknown>;
-      return { lines, last };
+      await pipeline(stream, new Writable({ write: (part: Buffer, _encoding, callback) => (parts.push(part), callback()) }));
+      const ndjson = Buffer.concat(parts);
+      const rows = countLines(ndjson);
+      if (rows === 0) return { ndjson, rows };
+      const lastLineStart = ndjson.lastIndexOf(NEWLINE, ndjson.length - 2) + 1;
+      return { ndjson, rows, last: JSON.parse(ndjson.toString('utf8', lastLineStart)) as Record<string, unknown> };
     } finally {
       client.release();
     }
   }
 
+  async estimateRows(request: ChunkRequest): Promise<number | undefined> {
+    const client = await this.pool.connect();
+    try {
+      const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${inline(client, { ...request, limit: Number.MAX_SAFE_INTEGER })}`);
+      const plan = (rows[0]?.['QUERY PLAN'] as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0]?.Plan;
+      return plan?.['Plan Rows'];
+    } finally {
+      client.release();
+    }
+  }
+
+  /** bytea leaves as base64 text: BigQuery's JSON load reads BYTES that way. */
+  private selectList(request: ChunkRequest): string {
+    const types = new Map((this.columns.get(request.table) ?? []).map((c) => [c.name, c.dbType]));
+    return request.columns.map((c) => (types.get(c) === 'bytea' ? `encode("${c}", 'base64') AS "${c}"` : `"${c}"`)).join(', ');
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+const NEWLINE = 0x0a;
+
+/** COPY ends every row, the last included, with a newline. */
+function countLines(buffer: Buffer): number {
+  let lines = 0;
+  for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) lines += 1;
+  return lines;
+}
+
+/** The chunk query with its keyset values inlined as escaped literals: COPY takes no parameters. */
+function inline(client: pg.PoolClient, request: ChunkRequest): string {
+  const { sql, params } = postgresChunk(request);
+  return sql.replace(/\$(\d+)/g, (_m, i: string) => literal(client, (params as unknown[])[Number(i) - 1]));
 }
 
 function literal(client: pg.PoolClient, value: unknown): string {

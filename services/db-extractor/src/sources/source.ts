@@ -1,15 +1,22 @@
 import type { SourceColumn, TargetColumn } from '../types.js';
 import type { ChunkRequest } from '../sql.js';
 
-/** A database the extractor reads from; rows come back as JSON-ready objects for a BigQuery load. */
+/** One chunk, ready for a BigQuery JSON load. */
+export interface Chunk {
+  /** NDJSON, one row per line, each with `_extracted_at` */
+  ndjson: Buffer;
+  rows: number;
+  /** the last row's values as the database holds them, for the next chunk's keyset */
+  last?: Record<string, unknown>;
+}
+
+/** A database the extractor reads from. */
 export interface SourceReader {
   readonly kind: 'postgres' | 'oracle';
   describe(table: string): Promise<SourceColumn[]>;
   mapColumn(column: SourceColumn): TargetColumn;
-  /**
-   * One chunk as NDJSON lines ready for a BigQuery load (with `_extracted_at`), and the
-   * last row's values as the database holds them, for the next chunk's keyset.
-   */
-  readChunk(request: ChunkRequest, extractedAt: string): Promise<{ lines: string[]; last?: Record<string, unknown> }>;
+  readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk>;
+  /** rows the request would read without its limit, as the planner estimates them (for the ETA); undefined if unknown */
+  estimateRows(request: ChunkRequest): Promise<number | undefined>;
   close(): Promise<void>;
 }
