@@ -8,11 +8,11 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { stackEnv, uniqueName } from '@mine/testkit';
-import { compressNdjson, keysetChunks } from '../src/chunks.js';
+import { compressChunk, keysetChunks } from '../src/chunks.js';
 import { PostgresReader } from '../src/sources/postgres.js';
 
-const rows = Number(process.argv[2] ?? 200_000);
-const chunk = Number(process.argv[3] ?? 20_000);
+const rows = Number(process.argv[2] ?? 1_000_000);
+const chunk = Number(process.argv[3] ?? 50_000);
 const env = stackEnv();
 const name = uniqueName('dbx_bench');
 const admin = new pg.Client({ connectionString: env.databaseUrl });
@@ -46,9 +46,9 @@ const extractSeconds = await timed(async () => {
   const request = { table: 'public.extraction_records', columns, order: ['updated_at', 'id'], cursor: ['updated_at'], limit: chunk };
   let n = 0;
   // The extractor's own chunk loop, with a local file where it stages on GCS.
-  for await (const { ndjson, rows } of keysetChunks(reader, request, () => new Date().toISOString())) {
-    const body = await compressNdjson(ndjson);
-    await writeFile(join(dir, `chunk-${++n}.json.gz`), body);
+  for await (const { data, rows } of keysetChunks(reader, request, () => new Date().toISOString())) {
+    const body = await compressChunk(data);
+    await writeFile(join(dir, `chunk-${++n}.csv.gz`), body);
     stagedBytes += body.length;
     extracted += rows;
   }
@@ -61,5 +61,5 @@ await admin.end();
 
 console.log(`${rows} rows, chunks of ${chunk}`);
 console.log(`COPY … TO STDOUT                          ${copySeconds.toFixed(2)} s  ${Math.round(rows / copySeconds).toLocaleString('en')} rows/s  (${(copyBytes / 1e6).toFixed(1)} MB text)`);
-console.log(`keyset COPY chunks → gzipped NDJSON files      ${extractSeconds.toFixed(2)} s  ${Math.round(extracted / extractSeconds).toLocaleString('en')} rows/s  (${(stagedBytes / 1e6).toFixed(1)} MB staged)`);
+console.log(`keyset COPY chunks → gzipped CSV files        ${extractSeconds.toFixed(2)} s  ${Math.round(extracted / extractSeconds).toLocaleString('en')} rows/s  (${(stagedBytes / 1e6).toFixed(1)} MB staged)`);
 console.log(`ratio extractor / COPY: ${((100 * copySeconds) / extractSeconds).toFixed(0)} %`);

@@ -34,6 +34,6 @@ export async function* keysetChunks(reader: SourceReader, request: ChunkRequest,
 }
 
 /** gzip level 1 on libuv's thread pool: most of the size saving, off the event loop, beside the next read. */
-export function compressNdjson(ndjson: Buffer): Promise<Buffer> {
-  return gzipAsync(ndjson, { level: 1 });
+export function compressChunk(data: Buffer): Promise<Buffer> {
+  return gzipAsync(data, { level: 1 });
 }

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import type { LineageEmitter, Logger } from '@mine/platform';
-import { compressNdjson, keysetChunks } from './chunks.js';
+import { compressChunk, keysetChunks } from './chunks.js';
 import type { SourcePlan, TablePlan } from './plan.js';
 import { TableProgress, type ExtractorMetrics } from './progress.js';
-import type { SourceReader } from './sources/source.js';
+import type { SourceReader, StagingFormat } from './sources/source.js';
 import { drift, type TargetColumn } from './types.js';
 
 /** Durable per-table state: advanced only after the MERGE (or swap) has committed. */
@@ -77,8 +77,7 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
   const lineageRun = await ctx.lineage?.startRun(`db-extractor.${source.name}.${table.target}`, [{ namespace: `${source.kind}://${source.name}`, name: table.table }]);
   try {
     if (!(await bigquery.dataset(source.dataset).table(stagingTable).exists())[0]) {
-      // BYTES are staged as their base64 text and decoded in SQL: loaders differ on decoding base64 in JSON.
-      const stagingColumns = targetColumns.map((c) => (c.type === 'BYTES' ? { ...c, type: 'STRING' } : c));
+      const stagingColumns = targetColumns.map(stagingColumn);
       await bigquery.dataset(source.dataset).createTable(stagingTable, { schema: { fields: stagingColumns.map(asField) } });
     }
     // Keyset order: the cursor (incremental), then the key columns it does not already hold.
@@ -105,9 +104,9 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
         return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
       }
       const number = run.chunks + 1;
-      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.json.gz`;
-      await staging.file(object).save(await compressNdjson(chunk.ndjson), { resumable: false, contentType: 'application/x-ndjson', metadata: { contentEncoding: undefined } });
-      await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, source.dataset, stagingTable);
+      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.${reader.format === 'CSV' ? 'csv' : 'json'}.gz`;
+      await staging.file(object).save(await compressChunk(chunk.data), { resumable: false, contentType: reader.format === 'CSV' ? 'text/csv' : 'application/x-ndjson' });
+      await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, reader.format, source.dataset, stagingTable);
       if (table.cursor) {
         const cursorNow = table.cursor.map((c) => chunk.last![c]);
         if (!maxCursor || compare(cursorNow, maxCursor) > 0) maxCursor = cursorNow;
@@ -181,12 +180,19 @@ async function ensureTarget(source: SourcePlan, table: TablePlan, columns: Targe
   }
 }
 
-async function loadChunk(bigquery: BigQuery, jobId: string, uri: string, dataset: string, table: string): Promise<void> {
+/**
+ * BYTES are staged as base64 text and arrays as JSON text, both decoded in SQL:
+ * CSV has no arrays, and loaders differ on decoding base64.
+ */
+const stagingColumn = (c: TargetColumn): TargetColumn =>
+  c.mode === 'REPEATED' ? { name: c.name, type: 'STRING', mode: 'NULLABLE' } : c.type === 'BYTES' ? { ...c, type: 'STRING' } : c;
+
+async function loadChunk(bigquery: BigQuery, jobId: string, uri: string, format: StagingFormat, dataset: string, table: string): Promise<void> {
   const existing = await bigquery.job(jobId).getMetadata().then(([m]) => m as { status?: { state?: string; errorResult?: unknown } }, () => undefined);
   if (existing?.status?.state === 'DONE' && !existing.status.errorResult) return;
   const [job] = await bigquery.createJob({
     jobId,
-    configuration: { load: { sourceUris: [uri], sourceFormat: 'NEWLINE_DELIMITED_JSON', writeDisposition: 'WRITE_APPEND', destinationTable: { projectId: bigquery.projectId, datasetId: dataset, tableId: table } } },
+    configuration: { load: { sourceUris: [uri], sourceFormat: format, ...(format === 'CSV' ? { skipLeadingRows: 1 } : {}), writeDisposition: 'WRITE_APPEND', destinationTable: { projectId: bigquery.projectId, datasetId: dataset, tableId: table } } },
   });
   await job.promise();
 }
@@ -197,7 +203,11 @@ async function publish(source: SourcePlan, table: TablePlan, columns: TargetColu
   const target = `\`${bigquery.projectId}.${source.dataset}.${table.target}\``;
   const staged = `\`${bigquery.projectId}.${source.dataset}.${stagingTable}\``;
   const names = columns.map((c) => `\`${c.name}\``);
-  const value = (c: TargetColumn, from = '') => (c.type === 'BYTES' ? `FROM_BASE64(${from}\`${c.name}\`)` : `${from}\`${c.name}\``);
+  const value = (c: TargetColumn, from = '') => {
+    const staged = `${from}\`${c.name}\``;
+    if (c.mode === 'REPEATED') return `ARRAY(SELECT CAST(element AS ${c.type}) FROM UNNEST(JSON_VALUE_ARRAY(${staged})) AS element WITH OFFSET AS position ORDER BY position)`;
+    return c.type === 'BYTES' ? `FROM_BASE64(${staged})` : staged;
+  };
   if (table.mode === 'full') {
     // One transaction, so readers see the old rows or the new ones, never a mix.
     await bigquery.query({ query: `BEGIN TRANSACTION; DELETE FROM ${target} WHERE TRUE; INSERT INTO ${target} (${names.join(', ')}) SELECT ${columns.map((c) => value(c)).join(', ')} FROM ${staged}; COMMIT TRANSACTION;` });

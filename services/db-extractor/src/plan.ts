@@ -12,7 +12,7 @@ export const TablePlan = Type.Object(
     primaryKey: Type.Array(Column, { minItems: 1 }),
     cursor: Type.Optional(Type.Array(Column, { minItems: 1, description: 'columns that only grow on insert/update, in order' })),
     lookbackSeconds: Type.Integer({ minimum: 0, default: 300, description: 'rows this far behind the watermark are read again (late commits)' }),
-    chunkSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
+    chunkSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 50_000 }),
     partitionBy: Type.Optional(Column),
     clusterBy: Type.Optional(Type.Array(Column, { maxItems: 4 })),
     /** SAP column semantics (Oracle sources) */

@@ -14,12 +14,12 @@ test('reads SAP tables from Oracle: MANDT filtered, DATS and TIMS converted, NUM
     const request = { table: 'SAPSR3.AFRU', columns: columns.map((c) => c.name), order: ['ERSDA', 'ERZET', 'RUECK', 'RMZHL'], cursor: ['ERSDA', 'ERZET'], sapClient: '100', limit: 1 };
     const first = await reader.readChunk(request, '2026-11-24T00:00:00Z');
     assert.equal(first.rows, 1);
-    const row = JSON.parse(first.ndjson.toString());
+    const row = JSON.parse(first.data.toString());
     assert.equal(row.ERSDA, '2026-11-20');
     assert.equal(row.ERZET, '06:30:00');
     assert.equal(row.RUECK, '0000004711');
     const second = await reader.readChunk({ ...request, after: request.order.map((c) => first.last![c]) }, '2026-11-24T00:00:00Z');
-    assert.equal(JSON.parse(second.ndjson.toString()).RMZHL, '00000002');
+    assert.equal(JSON.parse(second.data.toString()).RMZHL, '00000002');
   } finally {
     await reader.close();
   }

@@ -12,6 +12,7 @@ import type { Chunk, SourceReader } from './source.js';
  */
 export class OracleReader implements SourceReader {
   readonly kind = 'oracle' as const;
+  readonly format = 'NEWLINE_DELIMITED_JSON' as const;
   private connection?: oracledb.Connection;
 
   constructor(
@@ -73,8 +74,8 @@ export class OracleReader implements SourceReader {
       return out;
     });
     // Keys for the next chunk come from the raw values: the keyset compares what the database holds.
-    const ndjson = Buffer.from(rows.map((r) => `${JSON.stringify({ ...r, _extracted_at: extractedAt })}\n`).join(''));
-    return { ndjson, rows: rows.length, ...(raw.length ? { last: raw[raw.length - 1] } : {}) };
+    const data = Buffer.from(rows.map((r) => `${JSON.stringify({ ...r, _extracted_at: extractedAt })}\n`).join(''));
+    return { data, rows: rows.length, ...(raw.length ? { last: raw[raw.length - 1] } : {}) };
   }
 
   /** Not estimated: Oracle's optimizer figures need EXPLAIN PLAN into a plan table; progress is shown without an ETA. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { parse as parseCsv } from 'csv-parse/sync';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ChunkRequest } from '../sql.js';
@@ -8,18 +9,22 @@ import { mapPostgresColumn, type SourceColumn, type TargetColumn } from '../type
 import type { Chunk, SourceReader } from './source.js';
 
 /**
- * Reads PostgreSQL with COPY: PostgreSQL itself renders each chunk's rows as
- * JSON (row_to_json: arrays, jsonb, exact numerics and ISO timestamps as
- * BigQuery's JSON load reads them), so Node only moves lines. Measured 10× the
- * rate of reading rows into JavaScript and serialising them (see the README).
+ * Reads PostgreSQL with `COPY … TO STDOUT (FORMAT csv)`, which BigQuery loads
+ * as it is, so Node only moves buffers: timestamps leave in UTC, booleans as
+ * words, arrays as JSON text and bytea as base64 (both decoded in the MERGE).
+ * CSV ran at about 80 % of a plain COPY where PostgreSQL rendering JSON ran at
+ * 35 % (see the README).
  */
 export class PostgresReader implements SourceReader {
   readonly kind = 'postgres' as const;
+  readonly format = 'CSV' as const;
   private readonly pool: pg.Pool;
   private columns = new Map<string, SourceColumn[]>();
 
   constructor(connectionString: string) {
     this.pool = new pg.Pool({ connectionString, max: 2 });
+    // Timestamps without a zone in the CSV and in the keyset literals both mean UTC.
+    this.pool.on('connect', (client) => void client.query(`SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'`).catch(() => undefined));
   }
 
   async describe(table: string): Promise<SourceColumn[]> {
@@ -42,16 +47,17 @@ export class PostgresReader implements SourceReader {
   async readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk> {
     const client = await this.pool.connect();
     try {
-      const json = `SELECT row_to_json(t)::text FROM (SELECT ${this.selectList(request)}, ${literal(client, extractedAt)}::timestamptz AS "_extracted_at" FROM (${inline(client, request)}) AS chunk) AS t`;
+      const select = `SELECT ${this.selectList(request)}, ${literal(client, extractedAt)} AS "_extracted_at" FROM (${inline(client, request)}) AS chunk`;
       const parts: Buffer[] = [];
-      // CSV with quote and delimiter bytes that JSON never contains raw: the lines come out unescaped.
-      const stream = client.query(copyTo(`COPY (${json}) TO STDOUT WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')`));
+      // A header line: BigQuery is told to skip it, and loaders that always expect one find it.
+      const stream = client.query(copyTo(`COPY (${select}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
       await pipeline(stream, new Writable({ write: (part: Buffer, _encoding, callback) => (parts.push(part), callback()) }));
-      const ndjson = Buffer.concat(parts);
-      const rows = countLines(ndjson);
-      if (rows === 0) return { ndjson, rows };
-      const lastLineStart = ndjson.lastIndexOf(NEWLINE, ndjson.length - 2) + 1;
-      return { ndjson, rows, last: JSON.parse(ndjson.toString('utf8', lastLineStart)) as Record<string, unknown> };
+      const data = Buffer.concat(parts);
+      const rows = stream.rowCount;
+      if (rows === 0) return { data, rows };
+      const [values] = parseCsv(data.subarray(lastRecordStart(data))) as string[][];
+      const last = Object.fromEntries(request.columns.map((name, i) => [name, this.keyValue(request.table, name, values![i]!)]));
+      return { data, rows, last };
     } finally {
       client.release();
     }
@@ -68,10 +74,27 @@ export class PostgresReader implements SourceReader {
     }
   }
 
-  /** bytea leaves as base64 text: BigQuery's JSON load reads BYTES that way. */
   private selectList(request: ChunkRequest): string {
-    const types = new Map((this.columns.get(request.table) ?? []).map((c) => [c.name, c.dbType]));
-    return request.columns.map((c) => (types.get(c) === 'bytea' ? `encode("${c}", 'base64') AS "${c}"` : `"${c}"`)).join(', ');
+    return request.columns.map((c) => `${this.csvValue(c, this.dbType(request.table, c))} AS "${c}"`).join(', ');
+  }
+
+  private dbType(table: string, column: string): string | undefined {
+    return this.columns.get(table)?.find((c) => c.name === column)?.dbType;
+  }
+
+  private csvValue(column: string, dbType: string | undefined): string {
+    const ident = `"${column}"`;
+    if (dbType?.startsWith('_')) return `array_to_json(${ident})::text`;
+    if (dbType === 'bytea') return `encode(${ident}, 'base64')`;
+    if (dbType === 'timestamptz') return `${ident} AT TIME ZONE 'UTC'`;
+    if (dbType === 'bool') return `${ident}::text`;
+    return ident;
+  }
+
+  /** A keyset value as read back from the CSV; timestamps in ISO form, so state and look-back read them as instants. */
+  private keyValue(table: string, column: string, value: string): string | null {
+    if (value === '') return null;
+    return this.dbType(table, column) === 'timestamptz' ? `${value.replace(' ', 'T')}Z` : value;
   }
 
   async close(): Promise<void> {
@@ -81,11 +104,27 @@ export class PostgresReader implements SourceReader {
 
 const NEWLINE = 0x0a;
 
-/** COPY ends every row, the last included, with a newline. */
-function countLines(buffer: Buffer): number {
-  let lines = 0;
-  for (let at = buffer.indexOf(NEWLINE); at !== -1; at = buffer.indexOf(NEWLINE, at + 1)) lines += 1;
-  return lines;
+const QUOTE = 0x22;
+
+/**
+ * Where the last CSV record starts. Quoted fields may hold newlines; a newline
+ * ends a record only when an even number of quotes follows it, so the search
+ * walks back from the end over the last record alone.
+ */
+export function lastRecordStart(csv: Buffer): number {
+  let quotesAfter = 0;
+  let at = csv.length - 2; // past the record's own closing newline
+  for (;;) {
+    const newline = csv.lastIndexOf(NEWLINE, at);
+    let quote = csv.lastIndexOf(QUOTE, at);
+    while (quote > newline) {
+      quotesAfter += 1;
+      quote = csv.lastIndexOf(QUOTE, quote - 1);
+    }
+    if (newline === -1) return 0;
+    if (quotesAfter % 2 === 0) return newline + 1;
+    at = newline - 1;
+  }
 }
 
 /** The chunk query with its keyset values inlined as escaped literals: COPY takes no parameters. */

@@ -1,10 +1,13 @@
 import type { SourceColumn, TargetColumn } from '../types.js';
 import type { ChunkRequest } from '../sql.js';
 
-/** One chunk, ready for a BigQuery JSON load. */
+/** The file formats a chunk is staged in, as BigQuery load jobs name them. */
+export type StagingFormat = 'CSV' | 'NEWLINE_DELIMITED_JSON';
+
+/** One chunk, ready for a BigQuery load. */
 export interface Chunk {
-  /** NDJSON, one row per line, each with `_extracted_at` */
-  ndjson: Buffer;
+  /** the rows in the reader's staging format, each with `_extracted_at` (arrays as JSON text, bytes as base64) */
+  data: Buffer;
   rows: number;
   /** the last row's values as the database holds them, for the next chunk's keyset */
   last?: Record<string, unknown>;
@@ -13,6 +16,7 @@ export interface Chunk {
 /** A database the extractor reads from. */
 export interface SourceReader {
   readonly kind: 'postgres' | 'oracle';
+  readonly format: StagingFormat;
   describe(table: string): Promise<SourceColumn[]>;
   mapColumn(column: SourceColumn): TargetColumn;
   readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk>;
