@@ -149,13 +149,25 @@ function lookBack(watermark: unknown[] | undefined, seconds: number): unknown[] 
   return [new Date(time - seconds * 1000).toISOString()];
 }
 
-function compare(a: unknown[], b: unknown[]): number {
+/** Orders keyset values: integers (as strings from CSV, or numbers) by value, everything else as ISO text. */
+export function compare(a: unknown[], b: unknown[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const x = a[i] instanceof Date ? (a[i] as Date).toISOString() : String(a[i]);
-    const y = b[i] instanceof Date ? (b[i] as Date).toISOString() : String(b[i]);
+    const x = comparable(a[i]);
+    const y = comparable(b[i]);
     if (x !== y) return x < y ? -1 : 1;
   }
   return 0;
+}
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function comparable(value: unknown): string | number | bigint {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'number' || typeof value === 'bigint') return value;
+  const text = String(value);
+  if (INTEGER.test(text)) return BigInt(text);
+  return DECIMAL.test(text) ? Number(text) : text;
 }
 
 const asField = (c: TargetColumn): TableField => ({ name: c.name, type: c.type, mode: c.mode });
