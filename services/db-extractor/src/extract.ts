@@ -104,8 +104,9 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
         return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
       }
       const number = run.chunks + 1;
-      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.${reader.format === 'CSV' ? 'csv' : 'json'}.gz`;
-      await staging.file(object).save(await compressChunk(chunk.data), { resumable: false, contentType: reader.format === 'CSV' ? 'text/csv' : 'application/x-ndjson' });
+      const file = STAGED_FILE[reader.format];
+      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.${file.extension}.gz`;
+      await staging.file(object).save(await compressChunk(chunk.data), { resumable: false, contentType: file.contentType });
       await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, reader.format, source.dataset, stagingTable);
       if (table.cursor) {
         const cursorNow = table.cursor.map((c) => chunk.last![c]);
@@ -191,6 +192,11 @@ async function ensureTarget(source: SourcePlan, table: TablePlan, columns: Targe
     ctx.logger.info({ table: table.target, column: column.name, type: column.type }, 'new source column added');
   }
 }
+
+const STAGED_FILE: Record<StagingFormat, { extension: string; contentType: string }> = {
+  CSV: { extension: 'csv', contentType: 'text/csv' },
+  NEWLINE_DELIMITED_JSON: { extension: 'json', contentType: 'application/x-ndjson' },
+};
 
 /**
  * BYTES are staged as base64 text and arrays as JSON text, both decoded in SQL:

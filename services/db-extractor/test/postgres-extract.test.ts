@@ -5,6 +5,7 @@ import { createBigQuery, createLogger, createStorage } from '@mine/platform';
 import { stackEnv, uniqueName } from '@mine/testkit';
 import { parsePlan } from '../src/plan.js';
 import { runExtraction } from '../src/run.js';
+import { extractorMetrics } from '../src/progress.js';
 
 const env = stackEnv();
 const logger = createLogger({ service: 'db-extractor-test', level: 'silent' });
@@ -56,8 +57,15 @@ test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed af
   const run = (extra: object = {}) => runExtraction({ plan, connection: (v) => (v === 'PRODUCTION_DATABASE_URL' ? url : undefined), bigquery, staging: bucket, logger, ...extra });
   const query = async (sql: string) => (await bigquery.query({ query: sql.replaceAll('$ds', `\`${env.projectId}.${dataset.id}\``) }))[0];
 
-  const first = await run();
+  const metrics = extractorMetrics();
+  const first = await run({ metrics });
   assert.deepEqual(first.failed, []);
+  // Progress is exported as it goes: rows and chunks per table, tables by outcome, and an ETA that ends at 0.
+  const exported = async (metric: { get(): Promise<{ values: { value: number; labels: Record<string, unknown> }[] }> }) =>
+    Object.fromEntries((await metric.get()).values.map((v) => [String(v.labels.table ?? v.labels.outcome), v.value]));
+  assert.deepEqual(await exported(metrics.rows), { 'production.public.extraction_records': 2500, 'production.public.shifts': 3 });
+  assert.deepEqual(await exported(metrics.tables), { done: 2 });
+  assert.equal((await exported(metrics.eta))['production.public.extraction_records'], 0);
   assert.deepEqual(first.results.map((r) => [r.target, r.rows, r.chunks]), [['extraction_records', 2500, 3], ['shifts', 3, 2]]);
   assert.deepEqual(await query('SELECT COUNT(*) AS n, COUNT(DISTINCT id) AS ids FROM $ds.extraction_records'), [{ n: 2500, ids: 2500 }]);
 

@@ -8,7 +8,7 @@ import { createBigQuery, createLogger, createPubSub, createStorage, loadConfig }
 import { SensorStream, blastSource, mineLayout } from '@mine/simulator';
 import { stackEnv, uniqueName, waitFor } from '@mine/testkit';
 import { packetFeatures } from '@mine/vibration';
-import { buildSpoolService } from '../src/app.js';
+import { buildSpoolService, staLtaOptions } from '../src/app.js';
 import { compactHour } from '../src/compact.js';
 import { LakeCompactorEnv } from '../src/config.js';
 import { openDuckDb, sqlString } from '../src/parquet.js';
@@ -59,6 +59,7 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
     SPOOL_MAX_AGE_MS: '60000',
     WORK_DIR: await mkdtemp(join(tmpdir(), 'lake-')),
   });
+  assert.throws(() => staLtaOptions({ ...config, DETRIGGER_RATIO: 5 }), /detriggerRatio < triggerRatio/, 'inconsistent event-count settings are refused at start-up');
   const sent = readings();
   const deps = { config, logger, pubsub, storage };
 

@@ -22,9 +22,8 @@ export class PostgresReader implements SourceReader {
   private columns = new Map<string, SourceColumn[]>();
 
   constructor(connectionString: string) {
-    this.pool = new pg.Pool({ connectionString, max: 2 });
-    // Timestamps without a zone in the CSV and in the keyset literals both mean UTC.
-    this.pool.on('connect', (client) => void client.query(`SET TIME ZONE 'UTC'; SET DateStyle = 'ISO, YMD'`).catch(() => undefined));
+    // Session settings at connection start: timestamps without a zone, in the CSV and in the keyset literals, mean UTC.
+    this.pool = new pg.Pool({ connectionString, max: 2, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD' });
   }
 
   async describe(table: string): Promise<SourceColumn[]> {
