@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { SensorPacket } from '@mine/contracts';
+import { decodeSensorReadings, type SensorPacket, type SensorReading } from '@mine/contracts';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout, postPackets } from '@mine/simulator';
 import { pullMessages, stackEnv, uniqueName } from '@mine/testkit';
@@ -59,11 +59,12 @@ test('a gateway restarted under load loses no acknowledged packet, and packets r
   const total = sensors.length * 20;
   const messages = await pullMessages(subscription, { max: 500, atLeast: total, timeoutMs: 30_000 });
   const delivered = new Set(
-    messages.map((m) => {
-      const reading = JSON.parse(m.data.toString()) as SensorPacket;
-      assert.equal(m.attributes.sensorId, reading.sensorId);
-      return key(reading.sensorId, reading.sequence);
-    }),
+    messages.flatMap((m) =>
+      (decodeSensorReadings(m.data, m.attributes).readings as SensorReading[]).map((reading) => {
+        assert.equal(m.attributes.sensorId, reading.sensorId);
+        return key(reading.sensorId, reading.sequence);
+      }),
+    ),
   );
   for (const acknowledged of accepted) assert.ok(delivered.has(acknowledged), `acknowledged ${acknowledged} reached Pub/Sub`);
   const expected = new Set(packets.flat().map((p) => key(p.sensorId, p.sequence)));

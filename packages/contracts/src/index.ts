@@ -3,6 +3,7 @@ import './formats.js';
 export * from './bigquery-schema.js';
 export * from './validate.js';
 export * from './sensor.js';
+export * from './sensor-wire.js';
 export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';

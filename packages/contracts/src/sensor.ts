@@ -64,7 +64,12 @@ export interface SensorReadingAttributes {
   sensorId: string;
   site: string;
   zone: string;
-  sequence: string;
+  /** the wire format (see sensor-wire.ts) */
+  encoding: string;
+  /** sequence numbers of the first and last packet in the message */
+  firstSequence: string;
+  lastSequence: string;
+  packets: string;
   [key: string]: string;
 }
 

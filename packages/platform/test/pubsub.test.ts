@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Type } from '@sinclair/typebox';
-import { compileValidator } from '@mine/contracts';
+import { SensorReadingBatch, compileValidator, decodeSensorReadings, encodeSensorReadings } from '@mine/contracts';
 import { createTestTopic, pullMessages, uniqueName, waitFor } from '@mine/testkit';
 import { DEAD_LETTER_ATTRIBUTES, PoisonMessageError, Publisher, Subscriber, createLogger, createMetrics, createPubSub, pubsubMetrics } from '../src/index.js';
 
@@ -75,6 +75,39 @@ test('a poison message is dead-lettered with its reason and the good ones behind
   const violation = deadLetters.find((m) => m.attributes[DEAD_LETTER_ATTRIBUTES.reason] === 'contract_violation')!;
   assert.match(violation.attributes[DEAD_LETTER_ATTRIBUTES.detail]!, /\/id/);
   assert.ok(sourceName);
+});
+
+test('a message its decoder refuses is dead-lettered as undecodable; decoded ones are validated and handled', async (t) => {
+  const source = await createTestTopic(pubsub, 'decode');
+  const dlq = await createTestTopic(pubsub, 'decode-dlq');
+  t.after(async () => Promise.all([source.cleanup(), dlq.cleanup()]));
+  const reading = (sequence: number) => ({
+    sensorId: 'geo-1', sequence, startTime: '2026-11-24T12:00:00.000Z', sampleRateHz: 500,
+    samples: { x: [0.1, -0.2], y: [0, 0], z: [1.5, 2] }, site: 'north-pit', zone: 'wall-3', receivedAt: '2026-11-24T12:00:01.000Z',
+  });
+  const [good] = encodeSensorReadings([reading(1), reading(2)]);
+  await source.topic.publishMessage({ data: good!.data.subarray(0, 40), attributes: good!.attributes });
+  await source.topic.publishMessage({ data: good!.data, attributes: { ...good!.attributes, encoding: 'zip-v0' } });
+  await source.topic.publishMessage(good!);
+
+  const handled: number[] = [];
+  const subscriber = new Subscriber(pubsub, {
+    subscription: source.subscription.name.split('/').pop()!,
+    decode: decodeSensorReadings,
+    validator: compileValidator(SensorReadingBatch),
+    deadLetterTopic: dlq.topic.name.split('/').pop()!,
+    logger,
+    handle: async (message) => {
+      handled.push(...message.body.readings.map((r) => r.sequence));
+    },
+  });
+  subscriber.start();
+  const deadLetters = await pullMessages(dlq.subscription, { atLeast: 2, timeoutMs: 15_000 });
+  await waitFor(() => (handled.length === 2 ? true : undefined), { what: 'the good batch' });
+  await subscriber.close();
+  assert.deepEqual(handled, [1, 2]);
+  assert.deepEqual(deadLetters.map((m) => m.attributes[DEAD_LETTER_ATTRIBUTES.reason]), ['undecodable', 'undecodable']);
+  assert.ok(deadLetters.some((m) => /unknown sensor-readings encoding "zip-v0"/.test(m.attributes[DEAD_LETTER_ATTRIBUTES.detail]!)));
 });
 
 test('a failing handler gets the message redelivered; retries exhausted land in the dead-letter topic', async (t) => {

@@ -10,8 +10,8 @@ export const deadLetterTopicOf = (topic: string) => `${topic}-dead-letter`;
 const sourceTopics: TopicSpec[] = [
   {
     name: 'sensor-readings',
-    description: 'validated geophone waveform packets from sensor-gateway',
-    contract: 'SensorReading',
+    description: 'validated geophone waveform packets from sensor-gateway, one Avro message per device request',
+    contract: 'SensorReadingBatch',
     publishers: ['sensor-gateway'],
     retentionSeconds: 7 * DAY,
   },

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { MachineryIssueEvent, SensorReading, compileValidator } from '@mine/contracts';
+import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
 import { Counter, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
@@ -68,12 +68,16 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const subscribers = [
     new Subscriber(pubsub, {
       subscription: config.SENSOR_SUBSCRIPTION,
-      validator: compileValidator(SensorReading),
+      decode: decodeSensorReadings,
+      validator: compileValidator(SensorReadingBatch),
       deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
       maxInFlight: config.MAX_IN_FLIGHT,
       logger,
       metrics: pubsubCounters,
-      handle: (message) => evaluator.handleReading(message.body),
+      // Queued per sensor inside the evaluator, so the packets are still evaluated in order.
+      handle: async (message) => {
+        await Promise.all(message.body.readings.map((reading) => evaluator.handleReading(reading)));
+      },
     }),
     new Subscriber(pubsub, {
       subscription: config.ISSUE_SUBSCRIPTION,

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { AlarmTransition, toBigQuerySchema, type SensorReading } from '@mine/contracts';
+import { AlarmTransition, encodeSensorReadings, toBigQuerySchema, type SensorReading } from '@mine/contracts';
 import { createBigQuery, createLogger, createPubSub, loadConfig } from '@mine/platform';
 import { pullMessages, stackEnv, uniqueName, waitFor } from '@mine/testkit';
 import { buildAlertEvaluator, type AlertEvaluator } from '../src/app.js';
@@ -101,7 +101,10 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   t.after(() => service.close());
 
   // Quiet ground, then a 20 Hz blast at 80 % of the USBM limit (25.4 mm/s at 20 Hz): orange.
-  for (let seq = 0; seq < 3; seq++) await publish(ctx.readings, packet('geo-7', seq, 0.2));
+  // The quiet packets come as sensor-gateway sends a device's request: one packed message; the blast as earlier one-packet JSON.
+  const quiet = [0, 1, 2].map((seq) => ({ ...packet('geo-7', seq, 0.2), receivedAt: new Date(T0 + 3000).toISOString() }));
+  for (const message of encodeSensorReadings(quiet)) await ctx.readings.publishMessage(message);
+  await waitFor(async () => ((await service.store.sensors()).find((s) => s.sensorId === 'geo-7' && s.lastSequence === 2) ? true : undefined), { what: 'the packed quiet packets evaluated' });
   await publish(ctx.readings, packet('geo-7', 3, 25.4 * 0.8));
   const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 }))[0], { what: 'vibration alarm' });
   assert.equal(raised.level, 'orange');

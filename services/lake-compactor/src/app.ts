@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
-import { SensorReading, compileValidator } from '@mine/contracts';
+import { SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
 import { Counter, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import { StaLtaDetector, type StaLtaOptions } from '@mine/vibration';
 import type { LakeCompactorConfig } from './config.js';
@@ -46,12 +46,15 @@ export async function buildSpoolService(deps: { config: LakeCompactorConfig; log
   });
   const subscriber = new Subscriber(deps.pubsub, {
     subscription: config.SUBSCRIPTION,
-    validator: compileValidator(SensorReading),
+    decode: decodeSensorReadings,
+    validator: compileValidator(SensorReadingBatch),
     deadLetterTopic: config.DEAD_LETTER_TOPIC,
     maxInFlight: config.MAX_IN_FLIGHT,
     logger,
     metrics: pubsubMetrics(registry, prefix),
-    handle: (message) => spool.add(message.body),
+    handle: async (message) => {
+      await Promise.all(message.body.readings.map((reading) => spool.add(reading)));
+    },
   });
   let draining = false;
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HourlyVibrationFeatures, toBigQuerySchema, type SensorReading } from '@mine/contracts';
+import { HourlyVibrationFeatures, encodeSensorReadings, toBigQuerySchema, type SensorReading } from '@mine/contracts';
 import { createBigQuery, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
 import { SensorStream, blastSource, mineLayout } from '@mine/simulator';
 import { stackEnv, uniqueName, waitFor } from '@mine/testkit';
@@ -34,6 +34,17 @@ function readings(): SensorReading[] {
     }
   });
   return out;
+}
+
+/** As sensor-gateway publishes them: a request's packets (one sensor's, received together) in one message. */
+function gatewayMessages(readings: SensorReading[]) {
+  const requests: SensorReading[][] = [];
+  for (const reading of readings) {
+    const last = requests.at(-1);
+    if (last && last[0]!.sensorId === reading.sensorId && last[0]!.receivedAt === reading.receivedAt) last.push(reading);
+    else requests.push([reading]);
+  }
+  return requests.flatMap((request) => encodeSensorReadings(request));
 }
 
 test('packets are spooled (acked only when stored), survive a crash and redelivery, and compact into deterministic hourly Parquet', async (t) => {
@@ -75,7 +86,13 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
   service = await buildSpoolService({ ...deps, config: { ...config, SPOOL_MAX_AGE_MS: 300 } });
   service.start();
   t.after(() => service.close());
-  for (const r of sent.slice(60)) await topic.publishMessage({ json: r });
+  // These arrive as the gateway sends them, five packets a message (the rest above in the earlier one-packet JSON).
+  for (let i = 61; i < sent.length; i++) {
+    if ((i - 60) % 5 !== 0 && sent[i]!.sensorId === sent[i - 1]!.sensorId) sent[i] = { ...sent[i]!, receivedAt: sent[i - 1]!.receivedAt };
+  }
+  const batched = gatewayMessages(sent.slice(60));
+  assert.ok(batched.length < sent.length - 60 && batched.some((m) => m.attributes.packets === '5'));
+  for (const message of batched) await topic.publishMessage(message);
   for (const r of sent.slice(20, 35)) await topic.publishMessage({ json: r });
   const duckdb = await openDuckDb();
   const countSpooled = async () => {

@@ -4,11 +4,10 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { PubSub } from '@google-cloud/pubsub';
-import { SensorPacket, type SensorReadingAttributes } from '@mine/contracts';
+import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
 import type { DeviceRegistry } from './devices.js';
-import { readingMessage, topLevelElements } from './raw-json.js';
 import { validatePackets } from './validate.js';
 
 export const SERVICE = 'sensor-gateway';
@@ -34,7 +33,8 @@ const { $id: _packetId, ...PacketBody } = SensorPacket;
 
 /**
  * Builds the gateway: devices POST waveform packets, which are validated one
- * by one and published to `sensor-readings`. 202 means Pub/Sub has stored every
+ * by one; the accepted ones of a request are published to `sensor-readings`
+ * together, in the packed wire format. 202 means Pub/Sub has stored every
  * accepted packet; on a publish failure the device gets 503 and retries the
  * same sequence numbers (downstream dedupes by sensor id + sequence).
  */
@@ -78,10 +78,9 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     readiness: [{ name: 'pubsub-topic', check: async () => (await publisher.topic.exists())[0] }],
   });
 
-  // Keep the body's text beside the parsed value: accepted packets are published from their original text.
   app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: config.MAX_BODY_BYTES }, (_request, text, done) => {
     try {
-      done(null, { parsed: JSON.parse(text as string), text });
+      done(null, JSON.parse(text as string));
     } catch (error) {
       done(Object.assign(new Error(`body is not valid JSON: ${(error as Error).message}`), { statusCode: 400, code: 'invalid_json' }), undefined);
     }
@@ -128,32 +127,28 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     },
     async (request, reply) => {
       const device = request.device!;
-      const body = request.body as { parsed: unknown; text: string };
-      const { readings, rejected } = validatePackets(body.parsed, device, Date.now(), {
+      const { readings, rejected } = validatePackets(request.body, device, Date.now(), {
         clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000,
         maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000,
         maxPackets: config.MAX_PACKETS_PER_REQUEST,
       });
       for (const r of rejected) counters.rejected.inc({ reason: r.reason });
       if (readings.length === 0) return reply.code(400).send({ accepted: 0, rejected });
+      const accepted = readings.length;
+      const samples = readings.reduce((n, r) => n + r.samples.x.length, 0);
+      const messages = encodeSensorReadings(readings);
       const started = process.hrtime.bigint();
-      const texts = Array.isArray(body.parsed) ? topLevelElements(body.text) : [body.text.trim()];
       try {
-        await publisher.publishAll(
-          readings.map(({ reading, index }) => {
-            const attributes: SensorReadingAttributes = { sensorId: reading.sensorId, site: reading.site, zone: reading.zone, sequence: String(reading.sequence) };
-            return { data: readingMessage(texts[index]!, reading), attributes };
-          }),
-        );
+        await publisher.publishAll(messages);
       } catch (error) {
         logger.warn({ err: error, sensorId: device.sensorId }, 'publish failed; device will retry');
         counters.shed.inc({ cause: 'publish_failed' });
         return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'unavailable', reason: 'could not store the packets; retry with the same sequence numbers' });
       }
       counters.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      counters.packets.inc(readings.length);
-      counters.samples.inc(readings.reduce((n, r) => n + r.reading.samples.x.length, 0));
-      return reply.code(202).send({ accepted: readings.length, rejected });
+      counters.packets.inc(accepted);
+      counters.samples.inc(samples);
+      return reply.code(202).send({ accepted, rejected });
     },
   );
 

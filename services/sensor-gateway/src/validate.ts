@@ -23,9 +23,9 @@ export interface ValidationLimits {
  * Checks every packet of a request on its own, so one bad packet is reported
  * (with its reason) without costing the good ones beside it.
  */
-export function validatePackets(body: unknown, device: Device, nowMs: number, limits: ValidationLimits): { readings: { reading: SensorReading; index: number }[]; rejected: Rejection[] } {
+export function validatePackets(body: unknown, device: Device, nowMs: number, limits: ValidationLimits): { readings: SensorReading[]; rejected: Rejection[] } {
   const packets = Array.isArray(body) ? body : [body];
-  const readings: { reading: SensorReading; index: number }[] = [];
+  const readings: SensorReading[] = [];
   const rejected: Rejection[] = [];
   const receivedAt = new Date(nowMs).toISOString();
   packets.forEach((packet: unknown, index) => {
@@ -41,7 +41,7 @@ export function validatePackets(body: unknown, device: Device, nowMs: number, li
     const startMs = Date.parse(p.startTime);
     if (startMs > nowMs + limits.clockSkewMs) return reject('clock_skew', `starts ${Math.round((startMs - nowMs) / 1000)} s in the future (allowed ${limits.clockSkewMs / 1000} s)`);
     if (startMs < nowMs - limits.maxAgeMs) return reject('too_old', `started ${Math.round((nowMs - startMs) / 1000)} s ago (allowed ${limits.maxAgeMs / 1000} s)`);
-    readings.push({ reading: { ...p, site: device.site, zone: device.zone, receivedAt }, index });
+    readings.push({ ...p, site: device.site, zone: device.zone, receivedAt });
   });
   return { readings, rejected };
 }

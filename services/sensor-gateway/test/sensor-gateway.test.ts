@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SensorReading, compileValidator } from '@mine/contracts';
+import { SENSOR_READINGS_ENCODING, SensorReadingBatch, compileValidator, decodeSensorReadings, type SensorReading } from '@mine/contracts';
 import { createLogger, createPubSub, loadConfig } from '@mine/platform';
 import { createTestTopic, pullMessages } from '@mine/testkit';
 import { buildSensorGateway } from '../src/app.js';
@@ -10,7 +10,8 @@ import { DeviceRegistry, hashToken } from '../src/devices.js';
 
 const pubsub = createPubSub('mine-local');
 const logger = createLogger({ service: 'sensor-gateway-test', level: 'silent' });
-const readingValidator = compileValidator(SensorReading);
+const batchValidator = compileValidator(SensorReadingBatch);
+const readingsOf = (message: { data: Buffer; attributes: Record<string, string> }) => decodeSensorReadings(message.data, message.attributes).readings as SensorReading[];
 const devices = new DeviceRegistry([
   { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', tokenSha256: hashToken('token-geo-001') },
   { sensorId: 'geo-002', site: 'north-pit', zone: 'wall-4', tokenSha256: hashToken('token-geo-002'), revoked: true },
@@ -27,6 +28,8 @@ async function gateway(t: import('node:test').TestContext, overrides: Record<str
   return { service, topic, subscription };
 }
 
+const toResolution = (value: number) => Math.round(value * 1e4) / 1e4 + 0;
+
 function packet(sequence: number, overrides: Record<string, unknown> = {}) {
   const x = Array.from({ length: 250 }, (_, i) => 0.3 * Math.sin(i / 3));
   return { sensorId: 'geo-001', sequence, startTime: new Date(Date.now() - 1000).toISOString(), sampleRateHz: 500, samples: { x, y: x, z: x }, ...overrides };
@@ -40,10 +43,24 @@ test('accepts one packet and publishes it with the device’s site and zone, 202
   assert.equal(response.statusCode, 202);
   assert.deepEqual(response.json(), { accepted: 1, rejected: [] });
   const [message] = await pullMessages(subscription, { atLeast: 1 });
-  const body = JSON.parse(message!.data.toString());
-  assert.ok(readingValidator.check(body), 'the published message satisfies the SensorReading contract');
-  assert.equal(body.site, 'north-pit');
-  assert.deepEqual(message!.attributes, { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', sequence: '1' });
+  const decoded = decodeSensorReadings(message!.data, message!.attributes);
+  assert.ok(batchValidator.check(decoded), 'the published message satisfies the SensorReadingBatch contract');
+  const [reading] = decoded.readings;
+  assert.equal(reading!.site, 'north-pit');
+  const sent = packet(1);
+  assert.deepEqual(reading!.samples, { x: sent.samples.x.map(toResolution), y: sent.samples.y.map(toResolution), z: sent.samples.z.map(toResolution) });
+  assert.deepEqual(message!.attributes, { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', encoding: SENSOR_READINGS_ENCODING, firstSequence: '1', lastSequence: '1', packets: '1' });
+});
+
+test('the accepted packets of a request go out as one message, in the order sent', async (t) => {
+  const { service, subscription } = await gateway(t);
+  const payload = [packet(20), packet(21), packet(22), packet(23)];
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload });
+  assert.equal(response.statusCode, 202);
+  const messages = await pullMessages(subscription, { atLeast: 1, timeoutMs: 1500 });
+  assert.equal(messages.length, 1);
+  assert.deepEqual(readingsOf(messages[0]!).map((r) => r.sequence), [20, 21, 22, 23]);
+  assert.deepEqual([messages[0]!.attributes.firstSequence, messages[0]!.attributes.lastSequence, messages[0]!.attributes.packets], ['20', '23', '4']);
 });
 
 test('a batch answers per packet: the good are published, each bad one says why', async (t) => {
@@ -70,7 +87,7 @@ test('a batch answers per packet: the good are published, each bad one says why'
   assert.match(body.rejected[1].detail, /sampleRateHz/);
   assert.equal(body.rejected[0].sequence, 11);
   const messages = await pullMessages(subscription, { atLeast: 2 });
-  assert.deepEqual(messages.map((m) => m.attributes.sequence).sort(), ['10', '17']);
+  assert.deepEqual(messages.flatMap((m) => readingsOf(m).map((r) => r.sequence)), [10, 17]);
   const metrics = await service.app.inject('/metrics');
   assert.match(metrics.body, /sensor_gateway_packets_rejected_total\{reason="schema",service="sensor-gateway"\} 3/);
 });
