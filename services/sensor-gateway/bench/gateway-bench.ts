@@ -1,6 +1,7 @@
 // Gateway throughput as a ratio of a bare fastify route parsing the same bodies, on this machine, in this run.
 //   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/gateway-bench.ts [seconds]
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { createPubSub } from '@mine/platform';
@@ -35,8 +36,17 @@ async function serve(entry: string, env: Record<string, string>) {
   return { url: `http://127.0.0.1:${p}`, child };
 }
 
-async function load(url: string, body: string, token: string, durationS: number, onTick?: () => Promise<void>) {
+/** CPU seconds (user + system) a process has used, from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+const emulatorPid = Number(execFileSync('pgrep', ['-f', 'pubsub-emulator -address'], { encoding: 'utf8' }).split('\n')[0]);
+
+async function load(url: string, body: string, token: string, durationS: number, pid: number, onTick?: () => Promise<void>) {
   const timer = onTick ? setInterval(() => void onTick(), 1000) : undefined;
+  const cpuBefore = { server: cpuSeconds(pid), emulator: cpuSeconds(emulatorPid) };
   const result = await autocannon({
     url: `${url}/v1/packets`,
     method: 'POST',
@@ -47,7 +57,16 @@ async function load(url: string, body: string, token: string, durationS: number,
   });
   clearInterval(timer);
   const ok = result['2xx'];
-  return { requestsPerSecond: ok / durationS, non2xx: result.non2xx, p99LatencyMs: result.latency.p99 };
+  const serverCpu = cpuSeconds(pid) - cpuBefore.server;
+  return {
+    requestsPerSecond: ok / durationS,
+    non2xx: result.non2xx,
+    p99LatencyMs: result.latency.p99,
+    // CPU per answered request, of the server process and of the Pub/Sub emulator beside it.
+    serverCpuMsPerRequest: (1000 * serverCpu) / ok,
+    serverCpuShare: serverCpu / durationS,
+    emulatorCpuShare: (cpuSeconds(emulatorPid) - cpuBefore.emulator) / durationS,
+  };
 }
 
 const [sensor] = mineLayout(1);
@@ -61,7 +80,7 @@ const topicName = uniqueName('bench-readings').replace(/_/g, '-');
 const [topic] = await pubsub.createTopic(topicName);
 
 const bare = await serve('bench/bare-route.ts', {});
-const baseline = await load(bare.url, body, sensor!.token, seconds);
+const baseline = await load(bare.url, body, sensor!.token, seconds, bare.child.pid!);
 bare.child.kill('SIGTERM');
 
 const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) });
@@ -71,16 +90,19 @@ const sampleRss = async () => {
   const rss = Number(/sensor_gateway_process_resident_memory_bytes\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
   peakRssBytes = Math.max(peakRssBytes, rss);
 };
-const measured = await load(gateway.url, body, sensor!.token, seconds, sampleRss);
+const measured = await load(gateway.url, body, sensor!.token, seconds, gateway.child.pid!, sampleRss);
 await sampleRss();
 gateway.child.kill('SIGTERM');
 await topic.delete();
 await pubsub.close();
 
 const row = (name: string, r: typeof baseline) =>
-  `${name.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s ${(r.requestsPerSecond * samplesPerRequest).toFixed(0).padStart(10)} samples/s  p99 ${String(r.p99LatencyMs).padStart(5)} ms  non-2xx ${r.non2xx}`;
+  `${name.padEnd(28)} ${r.requestsPerSecond.toFixed(0).padStart(8)} req/s ${(r.requestsPerSecond * samplesPerRequest).toFixed(0).padStart(10)} samples/s  p99 ${String(r.p99LatencyMs).padStart(5)} ms  non-2xx ${r.non2xx}` +
+  `  server CPU ${r.serverCpuMsPerRequest.toFixed(3)} ms/req (${(100 * r.serverCpuShare).toFixed(0)} % of a core), emulator ${(100 * r.emulatorCpuShare).toFixed(0)} % of a core`;
 console.log(`body: ${PACKETS_PER_REQUEST} packets × ${SAMPLE_RATE} samples × 3 axes = ${(body.length / 1024).toFixed(0)} KiB; ${seconds} s per run, 16 connections`);
 console.log(row('bare fastify route (parse)', baseline));
 console.log(row('sensor-gateway → Pub/Sub', measured));
 console.log(`ratio gateway / bare route: ${((100 * measured.requestsPerSecond) / baseline.requestsPerSecond).toFixed(1)} %`);
+console.log(`CPU per request, bare route / gateway: ${((100 * baseline.serverCpuMsPerRequest) / measured.serverCpuMsPerRequest).toFixed(1)} %`);
+console.log(`gateway samples per CPU-second: ${((measured.requestsPerSecond * samplesPerRequest) / measured.serverCpuShare).toFixed(0)}`);
 console.log(`gateway peak RSS during the run: ${(peakRssBytes / 1024 / 1024).toFixed(0)} MiB`);
