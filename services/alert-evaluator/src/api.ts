@@ -98,7 +98,7 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, str
     const { alarmId } = request.params as { alarmId: string };
     const alarm = await store.getAlarm(alarmId);
     if (!alarm) return reply.code(404).send({ error: 'not_found', reason: `no alarm ${alarmId}` });
-    return { ...alarm, notifications: await store.notifications().then((all) => all.filter((n) => alarm.history.some((h) => h.transitionId === n.transition_id))) };
+    return { ...alarm, notifications: await store.notifications(alarm.history.map((h) => h.transitionId)) };
   });
 
   app.post('/alarms/:alarmId/ack', { onRequest: operator, schema: { params: Type.Object({ alarmId: Type.String({ format: 'uuid' }) }) } }, async (request, reply) => {

@@ -200,10 +200,11 @@ export class AlarmStore {
     );
   }
 
-  async notifications(transitionId?: string) {
+  /** Delivery state of the given transitions' notifications. */
+  async notifications(transitionIds: string[]) {
     const { rows } = await this.pool.query(
-      `SELECT transition_id, target, status, attempts, last_error FROM ${this.s}.notifications ${transitionId ? 'WHERE transition_id = $1' : ''} ORDER BY updated_at`,
-      transitionId ? [transitionId] : [],
+      `SELECT transition_id, target, status, attempts, last_error FROM ${this.s}.notifications WHERE transition_id = ANY($1::uuid[]) ORDER BY updated_at`,
+      [transitionIds],
     );
     return rows;
   }

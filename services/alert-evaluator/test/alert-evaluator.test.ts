@@ -164,6 +164,12 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   const hooks = ctx.webhookCalls.filter((c) => c.body.alarmId === raised.alarmId);
   assert.equal(hooks.length, 4, 'one notification per transition, although the first attempt failed');
   assert.equal(new Set(hooks.map((h) => h.key)).size, 4);
+  // The alarm's page lists the delivery of each of its transitions, and only those.
+  const delivered = await waitFor(async () => {
+    const page = (await service.app.inject({ url: `/alarms/${raised.alarmId}`, headers: auth(VIEWER_TOKEN) })).json();
+    return page.notifications.length === 4 && page.notifications.every((n: { status: string }) => n.status === 'delivered') ? page : undefined;
+  }, { what: 'notifications on the alarm page' });
+  assert.deepEqual(new Set(delivered.notifications.map((n: { transition_id: string }) => n.transition_id)), new Set(cleared.history.map((h) => h.transitionId)));
   const [rows] = await bigquery.query({ query: `SELECT level, state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
   assert.deepEqual(rows.map((r) => `${r.level}:${r.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
 });
