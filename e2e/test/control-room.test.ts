@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, blastSource, devicesJson, mineLayout, postPackets } from '@mine/simulator';
-import { uniqueName, waitFor } from '@mine/testkit';
-import { startService } from './processes.js';
+import { startService, uniqueName, waitFor } from '@mine/testkit';
 
 const pubsub = createPubSub('mine-local');
 const OPERATOR = 'control-room-e2e-token';

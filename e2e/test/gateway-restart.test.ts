@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { decodeSensorReadings, type SensorPacket, type SensorReading } from '@mine/contracts';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout, postPackets } from '@mine/simulator';
-import { pullMessages, stackEnv, uniqueName } from '@mine/testkit';
-import { startService } from './processes.js';
+import { pullMessages, stackEnv, startService, uniqueName } from '@mine/testkit';
 
 const env = stackEnv();
 const pubsub = createPubSub(env.projectId);

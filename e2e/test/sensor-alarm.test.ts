@@ -4,8 +4,7 @@ import { createHash } from 'node:crypto';
 import type { AlarmTransition } from '@mine/contracts';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, blastSource, devicesJson, mineLayout, postPackets } from '@mine/simulator';
-import { pullMessages, stackEnv, uniqueName, waitFor } from '@mine/testkit';
-import { startService } from './processes.js';
+import { pullMessages, stackEnv, startService, uniqueName, waitFor } from '@mine/testkit';
 
 const env = stackEnv();
 const pubsub = createPubSub(env.projectId);

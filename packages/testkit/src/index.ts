@@ -101,3 +101,4 @@ export async function pullMessages(subscription: Subscription, { max = 100, time
   await sub.close();
   return received;
 }
+export * from './processes.js';

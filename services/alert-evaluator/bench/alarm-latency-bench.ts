@@ -1,17 +1,13 @@
 // alert-evaluator: packets evaluated per second, and latency from the gateway POST to the alarm on
 // the `alerts` topic (p50, p99), with both services running as processes on the local stack.
 //   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/alert-evaluator/bench/alarm-latency-bench.ts [blasts] [backlog]
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, blastSource, devicesJson, mineLayout, postPackets } from '@mine/simulator';
-import { stackProcessEnv, uniqueName } from '@mine/testkit';
+import { startService, uniqueName } from '@mine/testkit';
 
 const blasts = Number(process.argv[2] ?? 60);
 const backlog = Number(process.argv[3] ?? 2000);
-const root = new URL('../../..', import.meta.url).pathname;
 const pubsub = createPubSub('mine-local');
 const name = uniqueName('bench-alarms').replace(/_/g, '-');
 const topics = Object.fromEntries(await Promise.all(['readings', 'issues', 'alerts', 'readings-dlq', 'issues-dlq'].map(async (t) => [t, (await pubsub.createTopic(`${name}-${t}`))[0]] as const)));
@@ -19,20 +15,10 @@ await topics.readings!.createSubscription(`${name}-eval`);
 await topics.issues!.createSubscription(`${name}-eval-issues`);
 const [alertsSub] = await topics.alerts!.createSubscription(`${name}-alerts.watch`);
 
-const port = () => new Promise<number>((resolve) => { const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address() as { port: number }; s.close(() => resolve(port)); }); });
-async function start(service: string, env: Record<string, string>) {
-  const p = await port();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', 'src/main.ts'], { cwd: join(root, 'services', service), env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'warn', PORT: String(p), HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`http://127.0.0.1:${p}/readyz`).then((r) => r.ok, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url: `http://127.0.0.1:${p}`, child };
-}
-
 const sensors = mineLayout(blasts + 20);
-const gateway = await start('sensor-gateway', { SENSOR_TOPIC: `${name}-readings`, DEVICES_JSON: await devicesJson(sensors) });
-const evaluator = await start('alert-evaluator', {
+const gateway = await startService('sensor-gateway', { LOG_LEVEL: 'warn', SENSOR_TOPIC: `${name}-readings`, DEVICES_JSON: await devicesJson(sensors) });
+const evaluator = await startService('alert-evaluator', {
+  LOG_LEVEL: 'warn',
   PG_SCHEMA: name.replace(/-/g, '_'),
   SENSOR_SUBSCRIPTION: `${name}-eval`,
   SENSOR_DEAD_LETTER_TOPIC: `${name}-readings-dlq`,
@@ -78,8 +64,7 @@ const total = perSensor * quiet.length;
 while ((await evaluatedCount()) - before < total && performance.now() - startBacklog < 300_000) await new Promise((r) => setTimeout(r, 200));
 const seconds = (performance.now() - startBacklog) / 1000;
 
-gateway.child.kill('SIGTERM');
-evaluator.child.kill('SIGTERM');
+await Promise.all([gateway.stop(), evaluator.stop()]);
 await alertsSub.close();
 const first = latencies[0] ?? 0;
 latencies.sort((a, b) => a - b);

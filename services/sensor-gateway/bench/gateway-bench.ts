@@ -1,40 +1,20 @@
 // Gateway throughput as a ratio of a bare fastify route parsing the same bodies, on this machine, in this run.
 //   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/gateway-bench.ts [seconds]
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import autocannon from 'autocannon';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout } from '@mine/simulator';
-import { stackProcessEnv, uniqueName } from '@mine/testkit';
+import { startProcess, uniqueName } from '@mine/testkit';
 
 const seconds = Number(process.argv[2] ?? 15);
 const PACKETS_PER_REQUEST = 10;
 const SAMPLE_RATE = 500;
 
-const port = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
-async function serve(entry: string, env: Record<string, string>) {
-  const p = await port();
-  // BENCH_PROFILE=dir writes a V8 CPU profile of each server there.
-  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', '--conditions=source', entry], {
-    cwd: new URL('..', import.meta.url).pathname,
-    env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'warn', PORT: String(p), HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 200; i++) {
-    if (await fetch(`http://127.0.0.1:${p}/v1/packets`, { method: 'OPTIONS' }).then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { url: `http://127.0.0.1:${p}`, child };
-}
+// BENCH_PROFILE=dir writes a V8 CPU profile of each server there.
+const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+const serve = (entry: string, env: Record<string, string>, readyPath: string | null) =>
+  startProcess({ cwd: 'services/sensor-gateway', entry, env: { LOG_LEVEL: 'warn', ...env }, nodeArgs: profile, readyPath });
 
 /** CPU seconds (user + system) a process has used, from /proc. */
 function cpuSeconds(pid: number): number {
@@ -79,11 +59,11 @@ const pubsub = createPubSub('mine-local');
 const topicName = uniqueName('bench-readings').replace(/_/g, '-');
 const [topic] = await pubsub.createTopic(topicName);
 
-const bare = await serve('bench/bare-route.ts', {});
+const bare = await serve('bench/bare-route.ts', {}, null);
 const baseline = await load(bare.url, body, sensor!.token, seconds, bare.child.pid!);
-bare.child.kill('SIGTERM');
+await bare.stop();
 
-const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) });
+const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) }, '/readyz');
 let peakRssBytes = 0;
 const sampleRss = async () => {
   const text = await fetch(`${gateway.url}/metrics`).then((r) => r.text(), () => '');
@@ -92,7 +72,7 @@ const sampleRss = async () => {
 };
 const measured = await load(gateway.url, body, sensor!.token, seconds, gateway.child.pid!, sampleRss);
 await sampleRss();
-gateway.child.kill('SIGTERM');
+await gateway.stop();
 await topic.delete();
 await pubsub.close();
 

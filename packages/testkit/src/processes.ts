@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { stackProcessEnv, waitFor } from './index.js';
+
+const root = new URL('../../..', import.meta.url).pathname;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+export interface ServiceProcess {
+  url: string;
+  logs: string[];
+  child: ChildProcess;
+  /** SIGTERM, then the exit code once it has drained */
+  stop(): Promise<number | null>;
+}
+
+export interface ProcessOptions {
+  /** Directory, relative to the repository root, the entry point runs in. */
+  cwd: string;
+  /** TypeScript entry point, relative to cwd. */
+  entry?: string;
+  env?: Record<string, string>;
+  /** Extra node flags (a CPU profile, for instance). */
+  nodeArgs?: string[];
+  /** Ready when this path answers 2xx; `null` waits only for the port to answer at all. */
+  readyPath?: string | null;
+  /** Kept lines of output; older ones are dropped so a long run stays bounded. */
+  keepLogLines?: number;
+}
+
+/** Starts a TypeScript entry point as its own process with the stack's environment, on a free port, and waits until it is ready. */
+export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeArgs = [], readyPath = '/readyz', keepLogLines = 2000 }: ProcessOptions): Promise<ServiceProcess> {
+  const port = await freePort();
+  const logs: string[] = [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--conditions=source', entry], {
+    cwd: join(root, cwd),
+    env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => {
+    logs.push(...chunk.toString().split('\n').filter(Boolean));
+    if (logs.length > keepLogLines) logs.splice(0, logs.length - keepLogLines);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${cwd}/${entry} exited with ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);
+      const response = await fetch(`${url}${readyPath ?? '/'}`).catch(() => undefined);
+      return response && (readyPath === null || response.ok) ? true : undefined;
+    },
+    { timeoutMs: 30_000, what: `${cwd}/${entry} ready` },
+  ).catch((error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  return {
+    url,
+    logs,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Starts services/<name>/src/main.ts as its own process with the stack's environment plus `env`. */
+export function startService(name: string, env: Record<string, string>, options: Omit<ProcessOptions, 'cwd' | 'env'> = {}): Promise<ServiceProcess> {
+  return startProcess({ cwd: join('services', name), env, ...options });
+}
