@@ -86,6 +86,12 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     }
   });
 
+  // Start-up work (plugins, schema compilation) stalls the loop once; it must not make a ready gateway shed.
+  app.addHook('onReady', async () => {
+    delay.reset();
+    recentDelayMs = 0;
+  });
+
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
     const status = error.statusCode ?? 500;
     if (status >= 500) logger.error({ err: error }, 'request failed');

@@ -135,6 +135,19 @@ test('a saturated event loop sheds load with 503 instead of queueing', async (t)
   assert.match(metrics.body, /sensor_gateway_requests_shed_total\{cause="event_loop_delay"/);
 });
 
+test('stalls while starting up do not make the gateway shed its first requests once ready', async (t) => {
+  const { service } = await gateway(t, { MAX_EVENT_LOOP_DELAY_MS: '50' });
+  // As plugin registration and schema compilation can on a busy node: the loop stalls, over more than one
+  // 500 ms measuring window, before the gateway is ready.
+  for (let i = 0; i < 8; i++) {
+    const until = Date.now() + 120;
+    while (Date.now() < until);
+    await sleep(20);
+  }
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: device, payload: packet(30) });
+  assert.equal(response.statusCode, 202, response.body);
+});
+
 test('serves its OpenAPI description', async (t) => {
   const { service } = await gateway(t);
   const spec = await service.app.inject('/docs/json');
