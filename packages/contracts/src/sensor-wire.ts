@@ -93,9 +93,10 @@ export function encodeSensorReadings(readings: SensorReading[], maxMessageBytes 
     if (reading.sensorId !== first.sensorId || reading.site !== first.site || reading.zone !== first.zone || reading.receivedAt !== first.receivedAt) {
       throw new Error('a sensor-readings message carries one sensor’s packets from one request');
     }
-    if (groupBytes + packetBytes(reading) > maxMessageBytes) flush();
+    const bytes = packetBytes(reading);
+    if (groupBytes + bytes > maxMessageBytes) flush();
     group.push(reading);
-    groupBytes += packetBytes(reading);
+    groupBytes += bytes;
   }
   flush();
   return messages;
