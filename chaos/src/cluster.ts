@@ -69,19 +69,37 @@ export class Cluster {
   private readonly replicas: Replica[] = [];
   private readonly jobs = new Set<ReturnType<typeof spawn>>();
 
+  /** Start-ups that failed and were retried, as Kubernetes restarts a crashing pod (reported in the scenario's notes). */
+  readonly crashes: string[] = [];
+
+  /**
+   * Starts `replicas` processes of a service. A replica whose start-up fails is
+   * started again (up to three times), as Kubernetes would; every process that
+   * did start is tracked at once, so `stopAll` stops it even when a sibling fails.
+   */
   async start(service: ServiceName, env: Record<string, string>, replicas = 1): Promise<Replica[]> {
+    const first = this.of(service).length;
     const started = await Promise.all(
       Array.from({ length: replicas }, async (_, i) => {
-        const process = await startProcess({ ...SERVICES[service], env });
-        return new Replica(service, this.of(service).length + i, env, process);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const replica = new Replica(service, first + i, env, await startProcess({ ...SERVICES[service], env }));
+            this.replicas.push(replica);
+            return replica;
+          } catch (error) {
+            const crash = `${service}[${first + i}] start-up ${attempt} failed: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 400)}`;
+            this.crashes.push(crash);
+            process.stderr.write(`[chaos] ${crash}\n`);
+            if (attempt >= 3) throw error;
+          }
+        }
       }),
     );
-    this.replicas.push(...started);
-    return started;
+    return started.sort((a, b) => a.index - b.index);
   }
 
   of(service: ServiceName): Replica[] {
-    return this.replicas.filter((r) => r.service === service);
+    return this.replicas.filter((r) => r.service === service).sort((a, b) => a.index - b.index);
   }
 
   /** URLs of the live replicas of a service: what its Kubernetes Service would balance over. */

@@ -1,5 +1,6 @@
 import type { Scenario } from '../scenario.js';
 import { k1 } from './k1-gateway-killed.js';
+import { r1 } from './r1-evaluator-replicas.js';
 
 /** Every scenario, in the order of the issue; adding one is a file and a line here (see chaos/README.md). */
-export const scenarios: Scenario[] = [k1];
+export const scenarios: Scenario[] = [k1, r1];
