@@ -4,6 +4,7 @@ export * from './bigquery-schema.js';
 export * from './validate.js';
 export * from './sensor.js';
 export * from './sensor-wire.js';
+export * from './avro-bounds.js';
 export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';

@@ -2,6 +2,7 @@ import { endianness } from 'node:os';
 import avro from 'avsc';
 import { Type, type Static } from '@sinclair/typebox';
 import { SensorReading, type SensorReadingAttributes } from './sensor.js';
+import { decodeAvroBounded } from './avro-bounds.js';
 
 /**
  * The `sensor-readings` wire format. Devices post JSON; the gateway publishes
@@ -130,13 +131,15 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
  * Decodes a `sensor-readings` message into readings (to be validated against
  * SensorReadingBatch). Messages without the encoding attribute are the
  * earlier format, one SensorReading as JSON, still read during a rollout.
- * Throws on bytes that are not a message of the named encoding.
+ * Throws on bytes that are not a message of the named encoding, and on
+ * lengths or counts the bytes cannot hold (before allocating for them).
  */
 export function decodeSensorReadings(data: Buffer, attributes: Record<string, string | undefined>): { readings: unknown[] } {
   const encoding = attributes.encoding;
   if (encoding === undefined) return { readings: [JSON.parse(data.toString('utf8')) as unknown] };
   if (encoding !== SENSOR_READINGS_ENCODING) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
-  const batch = sensorReadingBatchAvro.fromBuffer(data) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
+  // Bounded: a count the bytes cannot hold is refused before avsc allocates for it.
+  const batch = decodeAvroBounded<{ sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] }>(sensorReadingBatchAvro, data);
   return {
     readings: batch.packets.map((p) => ({
       sensorId: batch.sensorId,
