@@ -104,3 +104,4 @@ export async function pullMessages(subscription: Subscription, { max = 100, time
 export * from './processes.js';
 export * from './fuzz.js';
 export * from './fault-proxy.js';
+export * from './seismo.js';
