@@ -52,10 +52,12 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
-    name: 'alert-evaluator.sensor-readings',
+    // A new name, not the old subscription changed: ordering is fixed when a subscription is created.
+    name: 'alert-evaluator.sensor-readings-ordered',
     topic: 'sensor-readings',
     owner: 'alert-evaluator',
-    description: 'packets evaluated against vibration, seismic and sensor-health rules',
+    description: 'packets evaluated against vibration, seismic and sensor-health rules, in order per sensor (ordering key = sensor id)',
+    messageOrdering: true,
     ackDeadlineSeconds: 30,
     deadLetterTopic: deadLetterTopicOf('sensor-readings'),
     maxDeliveryAttempts: 10,
