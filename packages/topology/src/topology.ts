@@ -1,4 +1,4 @@
-import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow } from '@mine/contracts';
+import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow, QuarantinedRow } from '@mine/contracts';
 import type { SubscriptionSpec, Topology, TopicSpec } from './types.js';
 import { views } from './views.js';
 
@@ -27,6 +27,13 @@ const sourceTopics: TopicSpec[] = [
     description: 'alarm transitions from alert-evaluator',
     contract: 'AlarmTransition',
     publishers: ['alert-evaluator'],
+    retentionSeconds: 7 * DAY,
+  },
+  {
+    name: 'pipeline-runs',
+    description: 'run-completed messages of the batch stages, saying which tables changed: the trigger of the quality gate',
+    contract: 'RunCompleted',
+    publishers: ['db-extractor', 's3-avro-sync', 'lake-compactor'],
     retentionSeconds: 7 * DAY,
   },
 ];
@@ -74,6 +81,16 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
+    name: 'quality-gate.pipeline-runs',
+    topic: 'pipeline-runs',
+    owner: 'quality-gate',
+    description: 'checks each changed table and publishes it to curated when its checks pass; acked once the result is recorded',
+    ackDeadlineSeconds: 600,
+    deadLetterTopic: deadLetterTopicOf('pipeline-runs'),
+    maxDeliveryAttempts: 10,
+    retry: { minimumBackoffSeconds: 30, maximumBackoffSeconds: 600 },
+  },
+  {
     name: 'mobile-issues-sink.machinery-issues',
     topic: 'machinery-issues',
     owner: 'mobile-issues-sink',
@@ -103,7 +120,8 @@ export const topology: Topology = {
     { name: 'raw_erp', description: 'SAP ERP tables copied from Oracle', writers: ['db-extractor'] },
     { name: 'raw_production', description: "production app tables copied from PostgreSQL", writers: ['db-extractor'] },
     { name: 'raw_rock_quality', description: "rock-quality supplier's Avro analyses", writers: ['s3-avro-sync'] },
-    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink'] },
+    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate'] },
+    { name: 'curated', description: 'batch tables that passed their quality checks (write-audit-publish); the marts read these', writers: ['quality-gate'] },
     { name: 'marts', description: 'views and tables for dashboards', writers: [] },
   ],
   tables: [
@@ -135,6 +153,15 @@ export const topology: Topology = {
       clustering: ['site', 'zone'],
     },
     {
+      dataset: 'curated',
+      name: 'vibration_hourly',
+      description: 'ops.vibration_hourly as of its last passing quality checks (declared so its marts answer before the first publication)',
+      contract: HourlyVibrationFeatures,
+      owner: 'quality-gate',
+      partitioning: { field: 'hourStart', type: 'DAY' },
+      clustering: ['site', 'zone'],
+    },
+    {
       dataset: 'ops',
       name: 'pipeline_runs',
       description: 'OpenLineage run events of every stage, flattened',
@@ -142,6 +169,15 @@ export const topology: Topology = {
       owner: 'db-extractor',
       partitioning: { field: 'eventTime', type: 'DAY' },
       clustering: ['jobName'],
+    },
+    {
+      dataset: 'ops',
+      name: 'quality_quarantine',
+      description: 'rows that failed a quality check, kept for inspection (the check run is in ops.pipeline_runs)',
+      contract: QuarantinedRow,
+      owner: 'quality-gate',
+      partitioning: { field: 'quarantinedAt', type: 'DAY' },
+      clustering: ['tableId', 'assertion'],
     },
   ],
   views,
