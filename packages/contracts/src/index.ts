@@ -8,4 +8,5 @@ export * from './sensor-wire.js';
 export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';
+export * from './pipeline.js';
 export { registerFormats } from './formats.js';
