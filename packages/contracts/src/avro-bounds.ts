@@ -201,9 +201,14 @@ function walk(t: AnyType, c: Cursor, depth: number, limits: Required<AvroBoundsL
   }
 }
 
-/** `type.fromBuffer`, after the bounds check; trailing bytes are refused too. */
-export function decodeAvroBounded<T>(type: avro.Type, buf: Buffer, limits?: AvroBoundsLimits): T {
+/** The bounds check of a whole message: one value, no bytes after it. */
+export function checkAvroMessage(type: avro.Type, buf: Uint8Array, limits?: AvroBoundsLimits): void {
   const end = checkAvroBounds(type, buf, 0, buf.length, limits);
   if (end !== buf.length) throw new AvroBoundsError(`${buf.length - end} bytes after the value`, 'corrupt');
+}
+
+/** `type.fromBuffer`, after the bounds check. */
+export function decodeAvroBounded<T>(type: avro.Type, buf: Buffer, limits?: AvroBoundsLimits): T {
+  checkAvroMessage(type, buf, limits);
   return type.fromBuffer(buf) as T;
 }
