@@ -59,10 +59,12 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
-    name: 'alert-evaluator.sensor-readings',
+    // A new name, not the old subscription changed: ordering is fixed when a subscription is created.
+    name: 'alert-evaluator.sensor-readings-ordered',
     topic: 'sensor-readings',
     owner: 'alert-evaluator',
-    description: 'packets evaluated against vibration, seismic and sensor-health rules',
+    description: 'packets evaluated against vibration, seismic and sensor-health rules, in order per sensor (ordering key = sensor id)',
+    messageOrdering: true,
     ackDeadlineSeconds: 30,
     deadLetterTopic: deadLetterTopicOf('sensor-readings'),
     maxDeliveryAttempts: 10,
@@ -182,12 +184,16 @@ export const topology: Topology = {
   buckets: [
     {
       name: 'lake',
-      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions)',
+      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions), state/ (what the hourly job compacted, its leases and runs)',
       writers: ['lake-compactor'],
       readers: [],
       lifecycle: [
         { prefix: 'spool/', deleteAfterDays: 7 },
         { prefix: 'staging/', deleteAfterDays: 3 },
+        // What each hour's last compaction covered must outlive the spool it describes.
+        { prefix: 'state/compacted/', deleteAfterDays: 30 },
+        { prefix: 'state/leases/', deleteAfterDays: 30 },
+        { prefix: 'state/runs/', deleteAfterDays: 90 },
       ],
     },
     {

@@ -8,6 +8,7 @@ import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
 import type { DeviceRegistry } from './devices.js';
+import { SequenceGuard } from './sequence-guard.js';
 import { validatePackets } from './validate.js';
 
 export const SERVICE = 'sensor-gateway';
@@ -48,7 +49,9 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
     publishSeconds: new Histogram({ name: `${prefix}publish_seconds`, help: 'time until Pub/Sub acknowledged a request', registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] }),
   };
-  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, metrics: pubsubMetrics(registry, prefix) });
+  // Ordered per sensor: the evaluator's subscription delivers a sensor's messages in the order published.
+  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, messageOrdering: true, metrics: pubsubMetrics(registry, prefix) });
+  const sequences = new SequenceGuard({ slack: config.SEQUENCE_JUMP_SLACK });
 
   // Event-loop delay over the last half second: a saturated process answers 503 rather than queueing work.
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -133,16 +136,18 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     },
     async (request, reply) => {
       const device = request.device!;
-      const { readings, rejected } = validatePackets(request.body, device, Date.now(), {
-        clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000,
-        maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000,
-        maxPackets: config.MAX_PACKETS_PER_REQUEST,
-      });
+      const { readings, rejected } = validatePackets(
+        request.body,
+        device,
+        Date.now(),
+        { clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000, maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000, maxPackets: config.MAX_PACKETS_PER_REQUEST },
+        (reading) => sequences.check(reading),
+      );
       for (const r of rejected) counters.rejected.inc({ reason: r.reason });
       if (readings.length === 0) return reply.code(400).send({ accepted: 0, rejected });
       const accepted = readings.length;
       const samples = readings.reduce((n, r) => n + r.samples.x.length, 0);
-      const messages = encodeSensorReadings(readings);
+      const messages = encodeSensorReadings(readings).map((message) => ({ ...message, orderingKey: device.sensorId }));
       const started = process.hrtime.bigint();
       try {
         await publisher.publishAll(messages);
@@ -152,6 +157,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
         return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'unavailable', reason: 'could not store the packets; retry with the same sequence numbers' });
       }
       counters.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      for (const reading of readings) sequences.accepted(reading);
       counters.packets.inc(accepted);
       counters.samples.inc(samples);
       return reply.code(202).send({ accepted, rejected });
