@@ -2,6 +2,7 @@ import { endianness } from 'node:os';
 import avro from 'avsc';
 import { Type, type Static } from '@sinclair/typebox';
 import { SensorReading, type SensorReadingAttributes } from './sensor.js';
+import { SENSOR_MSEED_ENCODING, decodeMseedReadings } from './sensor-mseed.js';
 
 /**
  * The `sensor-readings` wire format. Devices post JSON; the gateway publishes
@@ -135,6 +136,7 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
 export function decodeSensorReadings(data: Buffer, attributes: Record<string, string | undefined>): { readings: unknown[] } {
   const encoding = attributes.encoding;
   if (encoding === undefined) return { readings: [JSON.parse(data.toString('utf8')) as unknown] };
+  if (encoding === SENSOR_MSEED_ENCODING) return decodeMseedReadings(data);
   if (encoding !== SENSOR_READINGS_ENCODING) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
   const batch = sensorReadingBatchAvro.fromBuffer(data) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
   return {
