@@ -9,4 +9,5 @@ export * from './sensor-mseed.js';
 export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';
+export * from './pipeline.js';
 export { registerFormats } from './formats.js';

@@ -45,8 +45,6 @@ export const mseedReadingBatchAvro = avro.Type.forSchema({
 export interface AssembledPacket {
   startTimeUs: number;
   sampleRateHz: number;
-  /** the sample index since 1970 of the first sample: unique per start time, the dedupe key with the sensor id */
-  sequence: number;
   /** records of the three channels, in request order */
   records: MseedRecord[];
   counts: Record<PlatformAxis, Samples[]>;
@@ -114,7 +112,6 @@ export function assembleTriaxial(records: MseedRecord[], calibration: (record: M
     packets.push({
       startTimeUs: z.startTimeUs,
       sampleRateHz: z.sampleRateHz,
-      sequence: Math.round((z.startTimeUs * z.sampleRateHz) / 1e6),
       records: [...x.records, ...y.records, ...z.records].sort((a, b) => a.offset - b.offset),
       counts: { x: x.records.map((r) => r.samples), y: y.records.map((r) => r.samples), z: z.records.map((r) => r.samples) },
       length: z.length,
@@ -126,6 +123,26 @@ export function assembleTriaxial(records: MseedRecord[], calibration: (record: M
     for (const record of run.records) unassembled.push({ record, detail: `axis ${run.axis} has ${span}; the other two axes have no samples covering exactly that span in this request` });
   }
   return { packets: packets.sort((a, b) => a.startTimeUs - b.startTimeUs), unassembled };
+}
+
+/**
+ * The platform packets of an assembled one (a run longer than 8192 samples is cut into equal
+ * parts) and their keys. A packet's sequence is its start time in units of its own length
+ * (start × rate ÷ length), so a digitizer's consecutive packets count up by one as a JSON
+ * device's do (the alarm rules see no gaps), and the key (sensor id, sequence) names the stream
+ * and start time: a resent packet dedupes downstream. The boot id names the packet length and
+ * rate the count is in; a digitizer that changes them starts a new count.
+ */
+export function packetKeys(p: Pick<AssembledPacket, 'startTimeUs' | 'sampleRateHz' | 'length'>): { offset: number; length: number; startTimeUs: number; sequence: number; bootId: string }[] {
+  const parts = Math.ceil(p.length / SENSOR_LIMITS.maxSamplesPerAxis);
+  const size = Math.ceil(p.length / parts);
+  const keys = [];
+  for (let offset = 0; offset < p.length; offset += size) {
+    const length = Math.min(size, p.length - offset);
+    const startTimeUs = p.startTimeUs + Math.round((offset * 1e6) / p.sampleRateHz);
+    keys.push({ offset, length, startTimeUs, sequence: Math.round((startTimeUs * p.sampleRateHz) / 1e6 / length), bootId: `mseed:${p.sampleRateHz}hz:${length}` });
+  }
+  return keys;
 }
 
 /** The platform's start time: canonical RFC 3339 with microseconds when they are not zero. */
@@ -143,9 +160,9 @@ export interface MseedBatch {
 }
 
 /** One sensor's accepted packets as messages of whole packets, each under the size limit. */
-export function encodeMseedReadings(batch: MseedBatch, packets: { sequence: number; records: MseedRecord[] }[], body: Uint8Array, maxMessageBytes: number): SensorReadingMessage[] {
+export function encodeMseedReadings(batch: MseedBatch, packets: AssembledPacket[], body: Uint8Array, maxMessageBytes: number): SensorReadingMessage[] {
   const messages: SensorReadingMessage[] = [];
-  let group: { sequence: number; records: MseedRecord[] }[] = [];
+  let group: AssembledPacket[] = [];
   let bytes = 0;
   const flush = () => {
     if (group.length === 0) return;
@@ -158,9 +175,9 @@ export function encodeMseedReadings(batch: MseedBatch, packets: { sequence: numb
         site: batch.site,
         zone: batch.zone,
         encoding: SENSOR_MSEED_ENCODING,
-        firstSequence: String(group[0]!.sequence),
-        lastSequence: String(group[group.length - 1]!.sequence),
-        packets: String(group.length),
+        firstSequence: String(packetKeys(group[0]!)[0]!.sequence),
+        lastSequence: String(packetKeys(group[group.length - 1]!).at(-1)!.sequence),
+        packets: String(group.reduce((n, p) => n + packetKeys(p).length, 0)),
       },
     });
     group = [];
@@ -189,13 +206,14 @@ export function decodeMseedReadings(data: Buffer): { readings: unknown[] } {
     const x = toMmS(p.counts.x, gain('x'));
     const y = toMmS(p.counts.y, gain('y'));
     const z = toMmS(p.counts.z, gain('z'));
-    // A run longer than a packet may hold becomes consecutive packets; the sample index keeps their keys distinct.
-    for (let k = 0; k < p.length; k += SENSOR_LIMITS.maxSamplesPerAxis) {
-      const end = Math.min(p.length, k + SENSOR_LIMITS.maxSamplesPerAxis);
+    for (const key of packetKeys(p)) {
+      const k = key.offset;
+      const end = k + key.length;
       readings.push({
         sensorId: batch.sensorId,
-        sequence: p.sequence + k,
-        startTime: isoFromMicros(p.startTimeUs + Math.round((k * 1e6) / p.sampleRateHz)),
+        sequence: key.sequence,
+        bootId: key.bootId,
+        startTime: isoFromMicros(key.startTimeUs),
         sampleRateHz: p.sampleRateHz,
         samples: { x: x.slice(k, end), y: y.slice(k, end), z: z.slice(k, end) },
         site: batch.site,

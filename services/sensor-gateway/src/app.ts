@@ -8,6 +8,7 @@ import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
 import type { Device, DeviceRegistry } from './devices.js';
+import { SequenceGuard } from './sequence-guard.js';
 import { validatePackets } from './validate.js';
 import { MSEED_CONTENT_TYPE, prepareMiniseed } from './miniseed-ingest.js';
 import type { StationInventory } from '@mine/station-inventory';
@@ -55,7 +56,9 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
     publishSeconds: new Histogram({ name: `${prefix}publish_seconds`, help: 'time until Pub/Sub acknowledged a request', registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] }),
   };
-  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, metrics: pubsubMetrics(registry, prefix) });
+  // Ordered per sensor: the evaluator's subscription delivers a sensor's messages in the order published.
+  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, messageOrdering: true, metrics: pubsubMetrics(registry, prefix) });
+  const sequences = new SequenceGuard({ slack: config.SEQUENCE_JUMP_SLACK });
 
   // Event-loop delay over the last half second: a saturated process answers 503 rather than queueing work.
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -115,10 +118,11 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     const nowMs = Date.now();
     if (Buffer.isBuffer(body)) {
       const prepared = prepareMiniseed(body, device, inventory!, nowMs, limits, new Date(nowMs).toISOString());
-      return { messages: prepared.messages, accepted: prepared.packets, samples: prepared.samples, rejected: prepared.rejected };
+      // Its sequence is the sample index of the start time, already bounded by the clock checks: no sequence guard.
+      return { messages: prepared.messages, accepted: prepared.packets, samples: prepared.samples, rejected: prepared.rejected, readings: [] };
     }
-    const { readings, rejected } = validatePackets(body, device, nowMs, limits);
-    return { messages: encodeSensorReadings(readings), accepted: readings.length, samples: readings.reduce((n, r) => n + r.samples.x.length, 0), rejected };
+    const { readings, rejected } = validatePackets(body, device, nowMs, limits, (reading) => sequences.check(reading));
+    return { messages: encodeSensorReadings(readings), accepted: readings.length, samples: readings.reduce((n, r) => n + r.samples.x.length, 0), rejected, readings };
   };
 
   app.post(
@@ -155,18 +159,19 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     },
     async (request, reply) => {
       const device = request.device!;
-      const { messages, accepted, samples, rejected } = prepare(request.body, device);
+      const { messages, accepted, samples, rejected, readings } = prepare(request.body, device);
       for (const r of rejected) counters.rejected.inc({ reason: r.reason });
       if (accepted === 0) return reply.code(400).send({ accepted: 0, rejected });
       const started = process.hrtime.bigint();
       try {
-        await publisher.publishAll(messages);
+        await publisher.publishAll(messages.map((message) => ({ ...message, orderingKey: device.sensorId })));
       } catch (error) {
         logger.warn({ err: error, sensorId: device.sensorId }, 'publish failed; device will retry');
         counters.shed.inc({ cause: 'publish_failed' });
         return reply.code(503).header('retry-after', config.RETRY_AFTER_SECONDS).send({ error: 'unavailable', reason: 'could not store the packets; retry with the same sequence numbers' });
       }
       counters.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      for (const reading of readings) sequences.accepted(reading);
       counters.packets.inc(accepted);
       counters.samples.inc(samples);
       return reply.code(202).send({ accepted, rejected });

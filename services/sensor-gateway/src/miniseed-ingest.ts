@@ -1,4 +1,4 @@
-import { MAX_SENSOR_MESSAGE_BYTES, SENSOR_LIMITS, assembleTriaxial, encodeMseedReadings, exceedsVelocityLimit, type SensorReadingMessage, type StreamCalibration } from '@mine/contracts';
+import { MAX_SENSOR_MESSAGE_BYTES, SENSOR_LIMITS, assembleTriaxial, encodeMseedReadings, exceedsVelocityLimit, packetKeys, type SensorReadingMessage, type StreamCalibration } from '@mine/contracts';
 import { decodeRecords, type MseedRecord } from '@mine/miniseed';
 import type { StationInventory } from '@mine/station-inventory';
 import type { Device } from './devices.js';
@@ -114,5 +114,5 @@ export function prepareMiniseed(body: Buffer, device: Device, inventory: Station
   for (const { record, detail } of unassembled) reject(record, 'unaligned_channels', detail);
   rejected.sort((a, b) => a.offset - b.offset);
   const messages = encodeMseedReadings({ sensorId: device.sensorId, site: device.site, zone: device.zone, receivedAt, streams: [...streams.values()] }, packets, body, MAX_SENSOR_MESSAGE_BYTES);
-  return { messages, packets: packets.length, samples: packets.reduce((n, p) => n + p.length, 0), rejected };
+  return { messages, packets: packets.reduce((n, p) => n + packetKeys(p).length, 0), samples: packets.reduce((n, p) => n + p.length, 0), rejected };
 }

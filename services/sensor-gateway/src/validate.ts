@@ -3,7 +3,7 @@ import type { Device } from './devices.js';
 
 const packetValidator = compileValidator(SensorPacket);
 
-export type RejectionReason = 'schema' | 'axis_length_mismatch' | 'clock_skew' | 'too_old' | 'sensor_mismatch' | 'too_many_packets';
+export type RejectionReason = 'schema' | 'axis_length_mismatch' | 'clock_skew' | 'too_old' | 'sensor_mismatch' | 'too_many_packets' | 'sequence_implausible';
 
 export interface Rejection {
   index: number;
@@ -23,7 +23,14 @@ export interface ValidationLimits {
  * Checks every packet of a request on its own, so one bad packet is reported
  * (with its reason) without costing the good ones beside it.
  */
-export function validatePackets(body: unknown, device: Device, nowMs: number, limits: ValidationLimits): { readings: SensorReading[]; rejected: Rejection[] } {
+export function validatePackets(
+  body: unknown,
+  device: Device,
+  nowMs: number,
+  limits: ValidationLimits,
+  /** a last check on a valid reading: the reason it is implausible, or undefined */
+  plausibleSequence: (reading: SensorReading) => string | undefined = () => undefined,
+): { readings: SensorReading[]; rejected: Rejection[] } {
   const packets = Array.isArray(body) ? body : [body];
   const readings: SensorReading[] = [];
   const rejected: Rejection[] = [];
@@ -43,7 +50,10 @@ export function validatePackets(body: unknown, device: Device, nowMs: number, li
     const startMs = Date.parse(startTime);
     if (startMs > nowMs + limits.clockSkewMs) return reject('clock_skew', `starts ${Math.round((startMs - nowMs) / 1000)} s in the future (allowed ${limits.clockSkewMs / 1000} s)`);
     if (startMs < nowMs - limits.maxAgeMs) return reject('too_old', `started ${Math.round((nowMs - startMs) / 1000)} s ago (allowed ${limits.maxAgeMs / 1000} s)`);
-    readings.push({ ...p, startTime, site: device.site, zone: device.zone, receivedAt });
+    const reading = { ...p, startTime, site: device.site, zone: device.zone, receivedAt };
+    const implausible = plausibleSequence(reading);
+    if (implausible) return reject('sequence_implausible', implausible);
+    readings.push(reading);
   });
   return { readings, rejected };
 }

@@ -63,7 +63,8 @@ test('SEED 2.4 and miniSEED 3 bodies are published, after Pub/Sub stored them, a
     const [reading] = readingsOf(message!);
     assert.deepEqual(reading!.samples, positiveZero(packet.samples), `format ${format}: every sample equal`);
     assert.equal(reading!.startTime, packet.startTime);
-    assert.equal(reading!.sequence, (Date.parse(packet.startTime) / 1000) * 500, 'the sequence is the first sample’s index since 1970');
+    assert.equal(reading!.sequence, Date.parse(packet.startTime) / 1000, 'the sequence is the start time in packet lengths (1 s here)');
+    assert.equal(reading!.bootId, 'mseed:500hz:500');
     assert.equal(reading!.site, geo1.site);
     assert.equal(reading!.zone, geo1.zone);
   }
