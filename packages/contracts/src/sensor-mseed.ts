@@ -1,5 +1,6 @@
 import avro from 'avsc';
 import { decodeRecords, type MseedRecord, type Samples } from '@mine/miniseed';
+import { checkAvroMessage } from './avro-bounds.js';
 import { SENSOR_LIMITS } from './sensor.js';
 import type { SensorReadingMessage } from './sensor-wire.js';
 import { canonicalTimestamp } from './timestamp.js';
@@ -195,6 +196,8 @@ export function encodeMseedReadings(batch: MseedBatch, packets: AssembledPacket[
 
 /** Decodes a `mseed-batch-v1` message into readings (mm/s per axis), as the gateway assembled them. */
 export function decodeMseedReadings(data: Buffer): { readings: unknown[] } {
+  // Bounded like the other formats: lengths the bytes cannot hold are refused before avsc allocates.
+  checkAvroMessage(mseedReadingBatchAvro, data);
   const batch = mseedReadingBatchAvro.fromBuffer(data) as MseedBatch & { records: Buffer };
   const streams = new Map(batch.streams.map((s) => [s.sourceId, s]));
   const { records, errors } = decodeRecords(batch.records, { maxRecordBytes: 65536 });
