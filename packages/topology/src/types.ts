@@ -8,7 +8,8 @@ export type ServiceName =
   | 'alert-evaluator'
   | 'lake-compactor'
   | 'db-extractor'
-  | 's3-avro-sync';
+  | 's3-avro-sync'
+  | 'quality-gate';
 
 export interface TopicSpec {
   name: string;
@@ -35,6 +36,11 @@ export interface SubscriptionSpec {
   retry: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
   /** Optional Pub/Sub filter, e.g. on message attributes. */
   filter?: string;
+  /**
+   * Deliver messages with the same ordering key in publish order, the next only after the
+   * previous is acknowledged. Fixed at creation: a subscription cannot gain it later.
+   */
+  messageOrdering?: boolean;
 }
 
 export interface TableSpec {
