@@ -157,7 +157,7 @@ export class Rig {
     const { rows } = await this.project.pg.query<{ key: string; at: Date }>(
       `SELECT key, processed_at AS at FROM ${this.project.schema('alert-evaluator')}.processed_messages WHERE source = 'sensor-readings'`,
     );
-    return this.stage('alert-evaluator (PostgreSQL)', rows.map((r) => ({ key: r.key.replace(/:(\d+)$/, '#$1'), at: r.at.getTime() })));
+    return this.stage('alert-evaluator (PostgreSQL)', rows.map((r) => ({ key: evaluatorPacketKey(r.key), at: r.at.getTime() })));
   }
 
   /** Waits until `probe` reports everything acknowledged present, or the deadline passes. */
@@ -180,10 +180,17 @@ export class Rig {
     await this.cluster.stopAll();
     for (const watch of [this.readings, this.alerts, this.issues, ...this.deadLetters]) await watch?.close();
     await this.webhook?.close();
-    for (const closer of this.closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
     await this.project.cleanup();
+    // Private dependencies and proxies go last: the cleanup above still talks to them.
+    for (const closer of this.closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 
 export { packetKey, MOBILE };
+
+/** The evaluator's dedupe key (`sensorId:sequence`, or `sensorId:bootId:sequence:startTime` since boots are told apart) as the ledger's key. */
+export function evaluatorPacketKey(key: string): string {
+  const match = /^([^:]+):(?:([^:]*):)?(\d+)(?::|$)/.exec(key);
+  return match ? packetKey(match[1]!, Number(match[3])) : key;
+}
