@@ -13,6 +13,9 @@ export const SERVICES = {
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
+/** Start-up allowance: the 2-core machine is shared, and a tsx start-up under load takes well over the 30 s default. */
+const READY_TIMEOUT_MS = 120_000;
+
 /** One running (or killed) replica; `restart` brings it back with the same environment on a new port. */
 export class Replica {
   constructor(
@@ -49,7 +52,7 @@ export class Replica {
 
   async restart(): Promise<void> {
     await this.kill();
-    this.process = await startProcess({ ...SERVICES[this.service], env: this.env });
+    this.process = await startProcess({ ...SERVICES[this.service], env: this.env, readyTimeoutMs: READY_TIMEOUT_MS });
   }
 
   /** SIGTERM and the drain; the exit code. */
@@ -83,7 +86,7 @@ export class Cluster {
       Array.from({ length: replicas }, async (_, i) => {
         for (let attempt = 1; ; attempt++) {
           try {
-            const replica = new Replica(service, first + i, env, await startProcess({ ...SERVICES[service], env }));
+            const replica = new Replica(service, first + i, env, await startProcess({ ...SERVICES[service], env, readyTimeoutMs: READY_TIMEOUT_MS }));
             this.replicas.push(replica);
             return replica;
           } catch (error) {
