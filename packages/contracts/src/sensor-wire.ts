@@ -2,6 +2,7 @@ import { endianness } from 'node:os';
 import avro from 'avsc';
 import { Type, type Static } from '@sinclair/typebox';
 import { SensorReading, type SensorReadingAttributes } from './sensor.js';
+import { SENSOR_MSEED_ENCODING, decodeMseedReadings } from './sensor-mseed.js';
 import { checkAvroMessage } from './avro-bounds.js';
 
 /**
@@ -152,6 +153,7 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
 export function decodeSensorReadings(data: Buffer, attributes: Record<string, string | undefined>): { readings: unknown[] } {
   const encoding = attributes.encoding;
   if (encoding === undefined) return { readings: [JSON.parse(data.toString('utf8')) as unknown] };
+  if (encoding === SENSOR_MSEED_ENCODING) return decodeMseedReadings(data);
   if (encoding !== SENSOR_READINGS_ENCODING && encoding !== SENSOR_READINGS_ENCODING_V1) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
   const v1 = encoding === SENSOR_READINGS_ENCODING_V1;
   // Bounded: counts the bytes cannot hold are refused (against the writer's schema) before avsc allocates for them.
