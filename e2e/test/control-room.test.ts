@@ -73,5 +73,5 @@ test('the control-room screen shows a blast posted to the gateway as an alarm, a
   assert.equal(state, 'ACTIVE_ACK');
   await page.locator(`[data-alarm-id="${alarmId}"][data-state="ACTIVE_ACK"]`).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator(`[data-alarm-id="${alarmId}"] button`).count(), 0, 'no acknowledge button once acknowledged');
-  assert.deepEqual(await page.evaluate(() => [document.cookie, localStorage.length, location.search]), ['', 0, ''], 'the token is in no script-readable cookie, no storage and no URL');
+  assert.deepEqual(await page.evaluate('[document.cookie, localStorage.length, location.search]'), ['', 0, ''], 'the token is in no script-readable cookie, no storage and no URL');
 });
