@@ -192,12 +192,16 @@ export const topology: Topology = {
   buckets: [
     {
       name: 'lake',
-      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions)',
+      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions), state/ (what the hourly job compacted, its leases and runs)',
       writers: ['lake-compactor'],
       readers: [],
       lifecycle: [
         { prefix: 'spool/', deleteAfterDays: 7 },
         { prefix: 'staging/', deleteAfterDays: 3 },
+        // What each hour's last compaction covered must outlive the spool it describes.
+        { prefix: 'state/compacted/', deleteAfterDays: 30 },
+        { prefix: 'state/leases/', deleteAfterDays: 30 },
+        { prefix: 'state/runs/', deleteAfterDays: 90 },
       ],
     },
     {
