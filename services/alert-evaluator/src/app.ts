@@ -10,7 +10,7 @@ import type { AlertEvaluatorConfig } from './config.js';
 import { alertsTopicChannel } from './channels/alerts-topic.js';
 import { webhookChannel } from './channels/webhook.js';
 import { DeliveryHealth } from './delivery-health.js';
-import { HISTORY_CHANNEL, alarmHistorySubscriber } from './history.js';
+import { alarmHistorySubscriber } from './history.js';
 import { Outbox } from './outbox.js';
 import { Evaluator } from './evaluator.js';
 import { TransitionFeed } from './live.js';
@@ -65,7 +65,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
 
   const continuity = new Counter({ name: `${prefix}packets_by_continuity_total`, help: 'evaluated packets by how they follow their sensor’s stream (first, next, gap, reset, late)', labelNames: ['continuity'] as const, registers: [registry] });
   const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity });
-  const health = new DeliveryHealth(store, config.DELIVERY_ALARM_AFTER_ATTEMPTS, [...channels.map((c) => c.name), HISTORY_CHANNEL]);
+  const health = new DeliveryHealth(store, config.DELIVERY_ALARM_AFTER_ATTEMPTS);
   const outbox = new Outbox(store.outbox, channels, {
     backoff: { minMs: config.WEBHOOK_MIN_BACKOFF_MS, maxMs: config.DELIVERY_MAX_BACKOFF_MS },
     logger,

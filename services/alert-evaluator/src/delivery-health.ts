@@ -12,20 +12,13 @@ export const PLATFORM_SITE = 'platform';
  * failing deliveries stay queued and keep being retried.
  */
 export class DeliveryHealth implements LaneHealth {
-  /** Channels that may have an open alarm; all of them until this replica has seen each succeed once. */
-  private readonly maybeAlarmed: Set<string>;
-
   constructor(
     private readonly store: AlarmStore,
     private readonly alarmAfterAttempts: number,
-    channels: string[],
-  ) {
-    this.maybeAlarmed = new Set(channels);
-  }
+  ) {}
 
   async failing(channel: string, attempts: number, error: string): Promise<void> {
     if (attempts < this.alarmAfterAttempts) return;
-    this.maybeAlarmed.add(channel);
     await this.store.transaction((tx) =>
       tx.observe({
         ruleId: RULES.deliveryFailing,
@@ -39,13 +32,12 @@ export class DeliveryHealth implements LaneHealth {
     );
   }
 
+  /**
+   * Checked on every success, in every replica: another replica may have raised the alarm, or
+   * an attempt that started before the recovery may have re-raised it. Successes are per
+   * transition batch (alarms are rare), so the lookup costs little.
+   */
   async recovered(channel: string): Promise<void> {
-    if (!this.maybeAlarmed.delete(channel)) return;
-    try {
-      await this.store.transaction((tx) => tx.normal({ ruleId: RULES.deliveryFailing, subject: channel, atMs: Date.now(), immediate: true }, 0));
-    } catch (error) {
-      this.maybeAlarmed.add(channel);
-      throw error;
-    }
+    await this.store.transaction((tx) => tx.normal({ ruleId: RULES.deliveryFailing, subject: channel, atMs: Date.now(), immediate: true }, 0));
   }
 }
