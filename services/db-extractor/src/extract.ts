@@ -185,12 +185,12 @@ export function lookBack(watermark: unknown[] | undefined, seconds: number): unk
   const [first, ...rest] = watermark;
   // Only a time cursor can be moved back by seconds (then on its first column alone); others are used as they are.
   if (rest.length > 0) return watermark;
-  if (first instanceof Date) return [new Date(first.getTime() - seconds * 1000).toISOString()];
-  if (typeof first !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(first)) return watermark;
-  const naive = NAIVE_TIMESTAMP.test(first);
-  const time = Date.parse(naive ? `${first}Z` : first);
-  if (Number.isNaN(time)) return watermark;
-  const moved = new Date(time - seconds * 1000).toISOString();
+  const naive = typeof first === 'string' && NAIVE_TIMESTAMP.test(first);
+  const time = first instanceof Date ? first.getTime() : typeof first === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(first) ? Date.parse(naive ? `${first}Z` : first) : NaN;
+  const movedTime = time - seconds * 1000;
+  // Not a time, or one at the edge of what a Date holds (found by fuzzing): used as it is.
+  if (Number.isNaN(movedTime) || Math.abs(movedTime) > 8.64e15) return watermark;
+  const moved = new Date(movedTime).toISOString();
   return [naive ? moved.slice(0, -1) : moved];
 }
 

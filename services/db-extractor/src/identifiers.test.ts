@@ -16,6 +16,9 @@ test('a `timestamp` (no zone) watermark is moved back as wall-clock time and sta
   assert.deepEqual(lookBack(['2026-11-20T10:00:05.123456'], 1), ['2026-11-20T10:00:04.123']);
   assert.deepEqual(lookBack(['2026-11-20T10:00:05Z'], 60), ['2026-11-20T09:59:05.000Z']);
   assert.deepEqual(lookBack(['42'], 60), ['42']);
+  // Found by fuzzing: the earliest Date moved back is no Date (toISOString threw).
+  const earliest = new Date(-8.64e15);
+  assert.deepEqual(lookBack([earliest], 60), [earliest]);
 });
 
 test('source rows: column names from a catalogue are accepted only as safe BigQuery names, else refused with one error; watermarks of any shape never throw', async () => {

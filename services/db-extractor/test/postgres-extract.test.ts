@@ -12,8 +12,9 @@ const logger = createLogger({ service: 'db-extractor-test', level: 'silent' });
 const bigquery = createBigQuery({ projectId: env.projectId, bigqueryApiEndpoint: env.bigqueryApiEndpoint });
 const storage = createStorage({ projectId: env.projectId, storageApiEndpoint: env.storageApiEndpoint });
 
-test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed after a kill, with every type round-tripped and schema drift handled', async (t) => {
-  const name = uniqueName('dbx');
+/** A database of its own on the shared PostgreSQL, a dataset and a staging bucket, all removed afterwards. */
+async function freshSource(t: import('node:test').TestContext, prefix: string) {
+  const name = uniqueName(prefix);
   const admin = new pg.Client({ connectionString: env.databaseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -29,6 +30,11 @@ test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed af
     await dataset.delete({ force: true }).catch(() => undefined);
     await bucket.deleteFiles({ force: true }).then(() => bucket.delete()).catch(() => undefined);
   });
+  return { url, db, dataset, bucket };
+}
+
+test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed after a kill, with every type round-tripped and schema drift handled', async (t) => {
+  const { url, db, dataset, bucket } = await freshSource(t, 'dbx');
 
   // A production-app schema: extraction records per pit, bench and shift, and the shift calendar.
   await db.query(`
@@ -117,22 +123,7 @@ test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed af
 });
 
 test('hostile source rows: user-defined types, NULL cursors, a timestamp cursor’s look-back, NaN and infinity, empty strings, and names that cannot be columns', async (t) => {
-  const name = uniqueName('dbxh');
-  const admin = new pg.Client({ connectionString: env.databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  const url = env.databaseUrl.replace(/\/[^/]*$/, `/${name}`);
-  const db = new pg.Client({ connectionString: url });
-  await db.connect();
-  const [dataset] = await bigquery.createDataset(name);
-  const [bucket] = await storage.createBucket(name.replace(/_/g, '-'));
-  t.after(async () => {
-    await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
-    await admin.end();
-    await dataset.delete({ force: true }).catch(() => undefined);
-    await bucket.deleteFiles({ force: true }).then(() => bucket.delete()).catch(() => undefined);
-  });
+  const { url, db, dataset, bucket } = await freshSource(t, 'dbxh');
   await db.query(`
     CREATE TYPE shift_kind AS ENUM ('day', 'night');
     CREATE DOMAIN tonnes AS numeric(10,2) CHECK (VALUE >= 0);
