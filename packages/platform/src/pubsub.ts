@@ -135,6 +135,12 @@ export interface SubscriberOptions<S extends TSchema> {
   deadLetterTopic: string;
   /** Messages held at once, unacknowledged (flow control). */
   maxInFlight?: number;
+  /**
+   * The subscription's maxDeliveryAttempts. On the last attempt a failing message is
+   * dead-lettered by the subscriber itself as `retries_exhausted` with the error, so the
+   * dead letter says why (Pub/Sub's own dead-lettering cannot carry a reason).
+   */
+  maxDeliveryAttempts?: number;
   logger: Logger;
   metrics?: PubSubMetrics;
 }
@@ -196,9 +202,14 @@ export class Subscriber<S extends TSchema> {
       });
       await message.ackWithResponse();
       options.metrics?.acked.inc(labels);
+      options.metrics?.messageAge.set(labels, (Date.now() - message.publishTime.valueOf()) / 1000);
     } catch (error) {
       if (error instanceof PoisonMessageError) {
         await this.sendToDeadLetter(message, error);
+        return;
+      }
+      if (options.maxDeliveryAttempts && (message.deliveryAttempt ?? 0) >= options.maxDeliveryAttempts) {
+        await this.sendToDeadLetter(message, new PoisonMessageError('retries_exhausted', `attempt ${message.deliveryAttempt}: ${(error as Error).message}`));
         return;
       }
       options.logger.warn(

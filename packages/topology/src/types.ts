@@ -35,6 +35,10 @@ export interface SubscriptionSpec {
   retry: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
   /** Optional Pub/Sub filter, e.g. on message attributes. */
   filter?: string;
+  /** How long unacknowledged messages are kept (Pub/Sub's default 7 days is also its maximum). */
+  messageRetentionSeconds?: number;
+  /** Never deleted for inactivity (Pub/Sub deletes idle subscriptions after 31 days by default). */
+  neverExpires?: boolean;
 }
 
 export interface TableSpec {

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
-import { Counter, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
+import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
 import type { AlertEvaluatorConfig } from './config.js';
@@ -50,7 +50,8 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const evaluated = new Counter({ name: `${prefix}messages_evaluated_total`, help: 'messages evaluated, by source and outcome (evaluated, duplicate)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
   const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
 
-  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, evaluated);
+  const silentSensors = new Gauge({ name: `${prefix}sensors_silent`, help: 'sensors past their silence limit, per site (read from PostgreSQL: every replica reports the same)', labelNames: ['site'] as const, registers: [registry] });
+  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, evaluated, silentSensors);
   const [historyDataset, historyTable] = config.ALARM_HISTORY_TABLE.split('.') as [string, string];
   const dispatcher = new Dispatcher(store, {
     publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters }),
