@@ -41,36 +41,27 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
   const cronJobs = services.filter((s) => s.kind === 'cronjob').map((s) => s.name);
   const deployments = services.filter((s) => s.kind === 'deployment').map((s) => s.name);
 
-  const messages: AlertRule[] = subscribers.flatMap((service) => {
-    const p = prefixOf(service);
-    const deadLettered = `${p}pubsub_dead_lettered_total`;
-    return [
-      // A series born with its first dead letter has no earlier sample for increase(): the `unless` arm catches it.
-      rule(
-        'MessagesDeadLettered',
-        'warning',
-        `sum by (service, subscription, reason) (increase(${deadLettered}[15m])) > 0 or sum by (service, subscription, reason) (${deadLettered} unless ${deadLettered} offset 15m) > 0`,
-        `${service} dead-lettered messages: they wait on the dead-letter hold subscription for inspection and replay`,
-        'messages-dead-lettered',
-      ),
-      rule(
-        'ConsumerLagging',
-        'warning',
-        `max by (service, subscription) (${p}pubsub_message_age_seconds) > 300`,
-        `${service} acknowledges messages more than 5 minutes after they were published`,
-        'consumer-lagging',
-        '10m',
-      ),
-      rule(
-        'ConsumerFailing',
-        'critical',
-        `sum by (service, subscription) (rate(${p}pubsub_nacked_total[10m])) > 0 and sum by (service, subscription) (rate(${p}pubsub_acked_total[10m])) == 0`,
-        `${service} returns every message it receives for redelivery and acknowledges none`,
-        'consumer-failing',
-        '10m',
-      ),
-    ];
-  });
+  /** One expression per subscriber, joined: one rule per alert (promtool refuses duplicate rules). */
+  const perSubscriber = (expr: (prefix: string) => string) => subscribers.map((service) => `(${expr(prefixOf(service))})`).join(' or ');
+  const messages: AlertRule[] = [
+    // A series born with its first dead letter has no earlier sample for increase(): the `unless` arm catches it.
+    rule(
+      'MessagesDeadLettered',
+      'warning',
+      perSubscriber((p) => `sum by (service, subscription, reason) (increase(${p}pubsub_dead_lettered_total[15m])) > 0 or sum by (service, subscription, reason) (${p}pubsub_dead_lettered_total unless ${p}pubsub_dead_lettered_total offset 15m) > 0`),
+      'a subscriber dead-lettered messages: they wait on the dead-letter hold subscription for inspection and replay',
+      'messages-dead-lettered',
+    ),
+    rule('ConsumerLagging', 'warning', perSubscriber((p) => `max by (service, subscription) (${p}pubsub_message_age_seconds) > 300`), 'a subscriber acknowledges messages more than 5 minutes after they were published', 'consumer-lagging', '10m'),
+    rule(
+      'ConsumerFailing',
+      'critical',
+      perSubscriber((p) => `sum by (service, subscription) (rate(${p}pubsub_nacked_total[10m])) > 0 and sum by (service, subscription) (rate(${p}pubsub_acked_total[10m])) == 0`),
+      'a subscriber returns every message it receives for redelivery and acknowledges none',
+      'consumer-failing',
+      '10m',
+    ),
+  ];
 
   const batch: AlertRule[] = [
     rule(
@@ -87,14 +78,12 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
       'a batch run failed after its retries: the next run catches up from durable state, find why before it fails again',
       'batch-run-failed',
     ),
-    ...cronJobs.map((job) =>
-      rule(
-        'BatchRunMissing',
-        'critical',
-        `time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{cronjob="${job}"}) > ${RUN_MISSING_AFTER_SECONDS[job] ?? 6 * 3600}`,
-        `${job} has not completed a run for longer than its schedule allows`,
-        'batch-run-missing',
-      ),
+    rule(
+      'BatchRunMissing',
+      'critical',
+      cronJobs.map((job) => `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{cronjob="${job}"}) > ${RUN_MISSING_AFTER_SECONDS[job] ?? 6 * 3600})`).join(' or '),
+      'a CronJob has not completed a run for longer than its schedule allows',
+      'batch-run-missing',
     ),
   ];
 

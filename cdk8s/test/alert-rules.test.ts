@@ -164,17 +164,10 @@ function promtoolTests(rulesFile: string, cases: Case[]) {
       alert_rule_test: Object.entries(c.firing).map(([alertname, alerts]) => ({
         eval_time: c.at,
         alertname,
-        exp_alerts: alerts.map((labels) => ({ exp_labels: { ...labels, severity: ruleOf(alertname).labels.severity }, exp_annotations: annotationsOf(alertname, labels) })),
+        exp_alerts: alerts.map((labels) => ({ exp_labels: { ...labels, severity: ruleOf(alertname).labels.severity }, exp_annotations: ruleOf(alertname).annotations })),
       })),
     })),
   };
-}
-
-/** Rules that share a name (one per service) differ in their summary: pick the one whose service matches. */
-function annotationsOf(alertname: string, labels: Record<string, string>) {
-  const candidates = rules.filter((r) => r.alert === alertname);
-  const named = labels.service ?? labels.cronjob;
-  return (candidates.find((r) => named && r.annotations.summary.startsWith(named)) ?? candidates[0]!).annotations;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'alert-rules-'));

@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
-import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
+import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubDataset, pubsubMetrics, splitList, startStreamLineage, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
 import type { AlertEvaluatorConfig } from './config.js';
@@ -51,10 +51,16 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
 
   const silentSensors = new Gauge({ name: `${prefix}sensors_silent`, help: 'sensors past their silence limit, per site (read from PostgreSQL: every replica reports the same)', labelNames: ['site'] as const, registers: [registry] });
+  const inputs = [config.SENSOR_SUBSCRIPTION, config.ISSUE_SUBSCRIPTION].map((s) => pubsubDataset(config.GCP_PROJECT_ID, s, 'subscription'));
+  const alertsTopic = pubsubDataset(config.GCP_PROJECT_ID, config.ALERTS_TOPIC);
+  const lineage = await startStreamLineage(config, { logger, ...(deps.bigquery ? { bigquery: deps.bigquery } : {}) }, SERVICE, {
+    inputs,
+    outputs: [alertsTopic, { namespace: 'bigquery', name: `${config.GCP_PROJECT_ID}.${config.ALARM_HISTORY_TABLE}` }],
+  });
   const evaluator = new Evaluator(store, new RuleEngine(rules), rules, evaluated, silentSensors);
   const [historyDataset, historyTable] = config.ALARM_HISTORY_TABLE.split('.') as [string, string];
   const dispatcher = new Dispatcher(store, {
-    publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters }),
+    publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters, lineage: { stream: lineage, dataset: alertsTopic.name } }),
     ...(deps.bigquery ? { bigquery: { client: deps.bigquery, dataset: historyDataset, table: historyTable } } : {}),
     webhooks: splitList(config.WEBHOOK_URLS),
     webhookAttempts: config.WEBHOOK_ATTEMPTS,
@@ -69,6 +75,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const subscribers = [
     new Subscriber(pubsub, {
       subscription: config.SENSOR_SUBSCRIPTION,
+      lineage: { stream: lineage, dataset: inputs[0]!.name },
       decode: decodeSensorReadings,
       validator: compileValidator(SensorReadingBatch),
       deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
@@ -82,6 +89,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     }),
     new Subscriber(pubsub, {
       subscription: config.ISSUE_SUBSCRIPTION,
+      lineage: { stream: lineage, dataset: inputs[1]!.name },
       validator: compileValidator(MachineryIssueEvent),
       deadLetterTopic: config.ISSUE_DEAD_LETTER_TOPIC,
       maxInFlight: config.MAX_IN_FLIGHT,
@@ -123,6 +131,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       // EventSource clients reconnect (to another replica) when their stream ends.
       for (const stream of streams) stream.end();
       await feed.close();
+      await lineage.close();
       await app.close();
       await pool.end();
     },

@@ -5,7 +5,7 @@
 //   node dist/main.js --dry-run                print the plan and exit
 // Exits 1 when any table failed.
 import { parseArgs } from 'node:util';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+import { createLineage, createBigQuery, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { DbExtractorEnv } from './config.js';
 import { parsePlan } from './plan.js';
 import { extractorMetrics } from './progress.js';
@@ -40,7 +40,7 @@ const report = await runExtraction({
   staging: createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT }).bucket(config.STAGING_BUCKET || `${config.GCP_PROJECT_ID}-landing`),
   logger,
   metrics,
-  lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  lineage: createLineage(config, { logger, bigquery }),
   ...(values.table ? { only: values.table } : {}),
   ...(values.backfill ? { backfill: { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),
 });

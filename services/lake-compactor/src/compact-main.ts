@@ -2,7 +2,7 @@
 //   node dist/compact-main.js                      the hour before the current one
 //   node dist/compact-main.js 2026-11-24T05 ...    those hours (a backfill or a late-packet rerun)
 import { randomUUID } from 'node:crypto';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, loadConfig } from '@mine/platform';
+import { createLineage, createBigQuery, createLogger, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { compactHour } from './compact.js';
@@ -12,7 +12,7 @@ const config = loadConfig(LakeCompactorEnv);
 const logger = createLogger({ service: `${SERVICE}-hourly`, level: config.LOG_LEVEL }).child({ run: randomUUID() });
 const storage = createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT });
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
-const lineage = new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger);
+const lineage = createLineage(config, { logger, bigquery });
 const bucket = storage.bucket(lakeBucketName(config));
 const [dataset, table] = config.FEATURES_TABLE.split('.');
 

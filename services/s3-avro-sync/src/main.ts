@@ -1,5 +1,5 @@
 // One sync run (a CronJob): exits 0 when every file was loaded or quarantined, 1 when any failed.
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+import { createLineage, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { syncMetrics } from './metrics.js';
 import { S3AvroSyncEnv } from './config.js';
 import { ROCK_QUALITY_SCHEMA } from './expected-schema.js';
@@ -28,7 +28,7 @@ const report = await syncOnce({
   expectedSchema: ROCK_QUALITY_SCHEMA as unknown as Record<string, unknown>,
   concurrency: config.CONCURRENCY,
   logger,
-  lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  lineage: createLineage(config, { logger, bigquery }),
   metrics,
 }).catch((error) => {
   logger.fatal({ err: error }, 'sync failed');
