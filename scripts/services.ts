@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
-import { devicesJson, mineLayout } from '@mine/simulator';
+import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
 import { localPrometheusFiles, prometheusArgs } from '../cdk8s/src/local-prometheus.js';
 
 /** The local Prometheus (tools/prometheus.sh builds it): scrapes the services, evaluates the chart's rules. */
@@ -19,9 +19,18 @@ export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
 async function localDefaults(): Promise<Record<string, string>> {
   return {
     DEVICES_JSON: await devicesJson(mineLayout(120)),
+    STATIONXML_PATH: localStationXml(),
     API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
     ...(await localIdentityProvider()),
   };
+}
+
+/** The simulated mine's station inventory, for the gateway's miniSEED ingest and the FDSN web services. */
+function localStationXml(): string {
+  mkdirSync(state, { recursive: true });
+  const path = join(state, 'stationxml.xml');
+  writeFileSync(path, mineStationXml(mineLayout(120)));
+  return path;
 }
 
 /**

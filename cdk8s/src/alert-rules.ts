@@ -1,4 +1,4 @@
-import type { Topology } from '@mine/topology';
+import { scheduleOf, type Topology } from '@mine/topology';
 import type { PlatformServiceProps } from './platform-service.js';
 
 /** A Prometheus alerting rule; `runbook` is the heading of its entry in docs/runbook.md. */
@@ -24,12 +24,8 @@ function rule(alert: string, severity: AlertRule['labels']['severity'], expr: st
   return { alert, expr, ...(forDuration ? { for: forDuration } : {}), labels: { severity }, annotations: { summary, runbook_url: runbook(anchor) } };
 }
 
-/** How long a CronJob may go without a successful run before it counts as missing. */
-export const RUN_MISSING_AFTER_SECONDS: Record<string, number> = {
-  'lake-compactor-hourly': 3 * 3600,
-  'db-extractor': 6 * 3600,
-  's3-avro-sync': 2 * 3600,
-};
+/** A CronJob counts as missing after about three of its periods without a successful run. */
+const runMissingAfterSeconds = (job: string) => 3 * scheduleOf(job).startingDeadlineSeconds;
 
 /**
  * Rules on the platform's own metrics (scraped by PodMonitoring) and on
@@ -81,7 +77,7 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
     rule(
       'BatchRunMissing',
       'critical',
-      cronJobs.map((job) => `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{cronjob="${job}"}) > ${RUN_MISSING_AFTER_SECONDS[job] ?? 6 * 3600})`).join(' or '),
+      cronJobs.map((job) => `(time() - max by (namespace, cronjob) (kube_cronjob_status_last_successful_time{cronjob="${job}"}) > ${runMissingAfterSeconds(job)})`).join(' or '),
       'a CronJob has not completed a run for longer than its schedule allows',
       'batch-run-missing',
     ),

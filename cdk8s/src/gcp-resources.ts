@@ -30,6 +30,7 @@ export class GcpResources extends Construct {
         retryPolicy: { minimumBackoff: `${s.retry.minimumBackoffSeconds}s`, maximumBackoff: `${s.retry.maximumBackoffSeconds}s` },
         ...(s.deadLetterTopic ? { deadLetterPolicy: { deadLetterTopicRef: { name: k8sName(s.deadLetterTopic) }, maxDeliveryAttempts: s.maxDeliveryAttempts ?? 5 } } : {}),
         ...(s.filter ? { filter: s.filter } : {}),
+        ...(s.messageOrdering ? { enableMessageOrdering: true } : {}),
         ...(s.messageRetentionSeconds ? { messageRetentionDuration: `${s.messageRetentionSeconds}s` } : {}),
         // Config Connector's spelling of "never expires".
         ...(s.neverExpires ? { expirationPolicy: { ttl: '' } } : {}),

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { schedules } from '@mine/topology';
 import { services, synthesize } from './platform.js';
 
 /**
@@ -18,7 +19,7 @@ export function helmChart(): Record<string, string> {
     image: { registry: 'europe-docker.pkg.dev/my-gcp-project/mine-platform', tag: '0.1.0' },
     gcp: { projectId: 'my-gcp-project', location: 'EU' },
     replicas: Object.fromEntries(deployments.map((s) => [s.name, s.autoscale?.min ?? 1])),
-    schedules: { 'lake-compactor-hourly': '5 * * * *', 'db-extractor': '15 */2 * * *', 's3-avro-sync': '*/30 * * * *' },
+    schedules: Object.fromEntries(schedules.map((s) => [s.job, s.cron])),
     mobile: { jwksUrl: 'https://login.mine.example/.well-known/jwks.json', issuer: 'https://login.mine.example' },
     alerts: { webhookUrls: '' },
     rockQuality: { bucket: 'supplier-rock-quality', prefix: 'deliveries/', region: 'eu-west-1' },

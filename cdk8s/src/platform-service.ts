@@ -1,3 +1,4 @@
+import { scheduleOf } from '@mine/topology';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 
@@ -133,8 +134,10 @@ export class PlatformService extends Construct {
         metadata,
         spec: {
           schedule: values.schedule(props.schedule ?? props.name),
+          // Never two runs of a job at once; a start missed by up to one period still runs. A run missed
+          // beyond that is no loss: every job finds its pending work from durable state, so the next catches up.
           concurrencyPolicy: 'Forbid',
-          startingDeadlineSeconds: 600,
+          startingDeadlineSeconds: scheduleOf(props.schedule ?? props.name).startingDeadlineSeconds,
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 5,
           jobTemplate: { spec: { backoffLimit: 3, activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3 * 3600, template: pod } },

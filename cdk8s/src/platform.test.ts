@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { bucketName, topology } from '@mine/topology';
+import { bucketName, scheduleOf, topology } from '@mine/topology';
 import { helmChart } from './helm.js';
 import { services, synthesize } from './platform.js';
 
@@ -55,6 +55,9 @@ test('batch stages are CronJobs that never overlap, retry, and stop at a deadlin
     assert.ok(job.spec.jobTemplate.spec.backoffLimit > 0);
     assert.ok(job.spec.jobTemplate.spec.activeDeadlineSeconds > 0);
     assert.ok(job.spec.successfulJobsHistoryLimit >= 1 && job.spec.failedJobsHistoryLimit >= 1);
+    // A late start still runs within one period (declared beside the schedule), not only within ten minutes.
+    assert.equal(job.spec.startingDeadlineSeconds, scheduleOf(job.metadata.name).startingDeadlineSeconds);
+    assert.ok(job.spec.startingDeadlineSeconds > 600);
   }
 });
 

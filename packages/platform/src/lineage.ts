@@ -149,8 +149,9 @@ export class LineageRun {
     return this.end(this.event('COMPLETE', { outputs, ...(quality ? { quality } : {}), ...(inputs ? { inputs } : {}) }));
   }
 
-  fail(error: Error, outputs: OutputResult[] = []): Promise<void> {
-    return this.end(this.event('FAIL', { outputs, error }));
+  /** A failed run; `quality` records the checks that failed it (a blocked quality gate). */
+  fail(error: Error, outputs: OutputResult[] = [], quality?: QualityAssertion[]): Promise<void> {
+    return this.end(this.event('FAIL', { outputs, error, ...(quality ? { quality } : {}) }));
   }
 
   private end(event: LineageRunEvent): Promise<void> {

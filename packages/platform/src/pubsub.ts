@@ -53,6 +53,8 @@ export interface PublisherOptions {
   metrics?: PubSubMetrics;
   /** Counts each stored message as written to the stream's output. */
   lineage?: StreamLineageLink;
+  /** Publish messages that share an ordering key in order (the subscription must ask for ordering too). */
+  messageOrdering?: boolean;
 }
 
 export interface OutgoingMessage {
@@ -82,6 +84,7 @@ export class Publisher {
         // Pub/Sub takes 10 MB per request; the emulator's gRPC server only 4 MiB.
         maxBytes: 3 * 1024 * 1024,
       },
+      ...(options.messageOrdering ? { messageOrdering: true } : {}),
     });
   }
 
@@ -105,6 +108,9 @@ export class Publisher {
       return id;
     } catch (error) {
       this.options.metrics?.publishFailures.inc({ topic: this.topicName });
+      // The client pauses a key after a failure so nothing overtakes the lost message; the caller
+      // retries that message itself (a device re-posts), so later ones may go again.
+      if (message.orderingKey) this.topic.resumePublishing(message.orderingKey);
       throw error;
     } finally {
       this.inFlightMessages -= 1;
@@ -156,6 +162,11 @@ export interface SubscriberOptions<S extends TSchema> {
    * dead letter says why (Pub/Sub's own dead-lettering cannot carry a reason).
    */
   maxDeliveryAttempts?: number;
+  /**
+   * How long acknowledgements wait to be sent together (client default 100 ms). On an ordered
+   * subscription the next message of a key is delivered only after the ack, so keep it short there.
+   */
+  ackBatchMilliseconds?: number;
   logger: Logger;
   metrics?: PubSubMetrics;
   /** Counts each acknowledged message as read from the stream's input. */
@@ -188,6 +199,7 @@ export class Subscriber<S extends TSchema> {
     const { options } = this;
     this.subscription = this.pubsub.subscription(options.subscription, {
       flowControl: { maxMessages: options.maxInFlight ?? 1000, allowExcessMessages: false },
+      ...(options.ackBatchMilliseconds !== undefined ? { batching: { maxMilliseconds: options.ackBatchMilliseconds } } : {}),
     });
     this.subscription.on('message', (message: Message) => {
       const work = this.process(message).finally(() => this.inFlight.delete(work));

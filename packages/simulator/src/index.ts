@@ -1,2 +1,3 @@
 export * from './signals.js';
 export * from './simulator.js';
+export * from './seismic.js';

@@ -4,3 +4,5 @@ export * from './provision.js';
 export * from './views.js';
 export * from './dictionary.js';
 export * from './dead-letters.js';
+export * from './quality.js';
+export * from './schedules.js';

@@ -89,7 +89,11 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
     const [exists] = await subscription.exists();
     if (!exists) {
       await act({ kind: 'subscription', name: spec.name }, 'create', () =>
-        pubsub.topic(spec.topic).createSubscription(spec.name, { ...wanted, ...(spec.filter ? { filter: spec.filter } : {}) }),
+        pubsub.topic(spec.topic).createSubscription(spec.name, {
+          ...wanted,
+          ...(spec.filter ? { filter: spec.filter } : {}),
+          ...(spec.messageOrdering ? { enableMessageOrdering: true } : {}),
+        }),
       );
       continue;
     }
@@ -101,6 +105,10 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
     }
     if ((current.filter ?? '') !== (spec.filter ?? '')) {
       conflicts.push(`subscription ${spec.name} has filter "${current.filter}", declared "${spec.filter ?? ''}" (filters cannot be changed; recreate it)`);
+      continue;
+    }
+    if (Boolean(current.enableMessageOrdering) !== Boolean(spec.messageOrdering)) {
+      conflicts.push(`subscription ${spec.name} has message ordering ${current.enableMessageOrdering ? 'on' : 'off'}, declared ${spec.messageOrdering ? 'on' : 'off'} (fixed at creation; declare a new subscription)`);
       continue;
     }
     const differences = subscriptionDifferences(current, wanted);

@@ -8,7 +8,8 @@ export type ServiceName =
   | 'alert-evaluator'
   | 'lake-compactor'
   | 'db-extractor'
-  | 's3-avro-sync';
+  | 's3-avro-sync'
+  | 'quality-gate';
 
 export interface TopicSpec {
   name: string;
@@ -39,6 +40,11 @@ export interface SubscriptionSpec {
   messageRetentionSeconds?: number;
   /** Never deleted for inactivity (Pub/Sub deletes idle subscriptions after 31 days by default). */
   neverExpires?: boolean;
+  /**
+   * Deliver messages with the same ordering key in publish order, the next only after the
+   * previous is acknowledged. Fixed at creation: a subscription cannot gain it later.
+   */
+  messageOrdering?: boolean;
 }
 
 export interface TableSpec {

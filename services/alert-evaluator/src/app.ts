@@ -57,7 +57,8 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     inputs,
     outputs: [alertsTopic, { namespace: 'bigquery', name: `${config.GCP_PROJECT_ID}.${config.ALARM_HISTORY_TABLE}` }],
   });
-  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, evaluated, silentSensors);
+  const continuity = new Counter({ name: `${prefix}packets_by_continuity_total`, help: 'evaluated packets by how they follow their sensor’s stream (first, next, gap, reset, late)', labelNames: ['continuity'] as const, registers: [registry] });
+  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity, silentSensors });
   const [historyDataset, historyTable] = config.ALARM_HISTORY_TABLE.split('.') as [string, string];
   const dispatcher = new Dispatcher(store, {
     publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters, lineage: { stream: lineage, dataset: alertsTopic.name } }),
@@ -80,9 +81,11 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       validator: compileValidator(SensorReadingBatch),
       deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
       maxInFlight: config.MAX_IN_FLIGHT,
+      // The next message of a sensor is delivered only after this one's ack: send acks promptly.
+      ackBatchMilliseconds: 5,
       logger,
       metrics: pubsubCounters,
-      // Queued per sensor inside the evaluator, so the packets are still evaluated in order.
+      // Queued per sensor inside the evaluator, so the packets are evaluated in order.
       handle: async (message) => {
         await Promise.all(message.body.readings.map((reading) => evaluator.handleReading(reading)));
       },

@@ -7,7 +7,7 @@ export const AlertEvaluatorEnv = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   DATABASE_URL: Secret(Type.String({ minLength: 1, description: 'PostgreSQL holding alarm state' })),
   PG_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'alert_evaluator' }),
-  SENSOR_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.sensor-readings' }),
+  SENSOR_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.sensor-readings-ordered', description: 'an ordered subscription (ordering key = sensor id)' }),
   SENSOR_DEAD_LETTER_TOPIC: Type.String({ default: 'sensor-readings-dead-letter' }),
   ISSUE_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.machinery-issues' }),
   ISSUE_DEAD_LETTER_TOPIC: Type.String({ default: 'machinery-issues-dead-letter' }),

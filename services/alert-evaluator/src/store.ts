@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { AlarmLevel, AlarmState, AlarmTransition } from '@mine/contracts';
 import { LEVEL_RANK } from './rules/limits.js';
-import type { Normal, Observation, SeismicEvent } from './rules/engine.js';
+import type { StaLtaSnapshot } from '@mine/vibration';
+import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory } from './rules/engine.js';
 
 /** The notification channel replicas LISTEN on to feed their live streams. */
 export const TRANSITION_CHANNEL = 'alarm_transitions';
@@ -92,6 +93,14 @@ export class AlarmStore {
         minute timestamptz NOT NULL,
         max_ppv double precision NOT NULL,
         PRIMARY KEY (site, zone, minute)
+      );
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS boot_id text;
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS detector jsonb;
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS sequence_resets integer NOT NULL DEFAULT 0;
+      CREATE TABLE IF NOT EXISTS ${s}.issue_positions (
+        issue_id text PRIMARY KEY,
+        occurred_at timestamptz NOT NULL,
+        status text NOT NULL
       );
       CREATE TABLE IF NOT EXISTS ${s}.open_issues (
         issue_id text PRIMARY KEY,
@@ -210,12 +219,14 @@ export class AlarmStore {
   }
 
   async sensors() {
-    const { rows } = await this.pool.query(`SELECT sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at FROM ${this.s}.sensors ORDER BY sensor_id`);
+    const { rows } = await this.pool.query(`SELECT sensor_id, site, zone, boot_id, last_sequence, sequence_resets, last_packet_at, last_ppv, received_at FROM ${this.s}.sensors ORDER BY sensor_id`);
     return rows.map((r) => ({
       sensorId: r.sensor_id as string,
       site: r.site as string,
       zone: r.zone as string,
+      bootId: (r.boot_id as string | null) ?? undefined,
       lastSequence: Number(r.last_sequence),
+      sequenceResets: Number(r.sequence_resets),
       lastPacketAt: (r.last_packet_at as Date).toISOString(),
       lastPpvMmS: r.last_ppv as number | null,
       receivedAt: (r.received_at as Date).toISOString(),
@@ -269,21 +280,37 @@ export class AlarmTx {
     return rowCount === 1;
   }
 
-  async lockSensor(sensorId: string): Promise<{ lastSequence: number } | undefined> {
-    const { rows } = await this.client.query(`SELECT last_sequence FROM ${this.s}.sensors WHERE sensor_id = $1 FOR UPDATE`, [sensorId]);
-    return rows[0] ? { lastSequence: Number(rows[0].last_sequence) } : undefined;
+  /**
+   * Serialises the work on one sensor's stream across replicas until the transaction ends
+   * (also for a sensor without a row yet, which a row lock could not cover).
+   */
+  async lockStream(kind: 'sensor' | 'zone', key: string): Promise<void> {
+    await this.client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`${this.s}.${kind}`, key]);
   }
 
-  async recordPacket(p: { sensorId: string; site: string; zone: string; sequence: number; startTime: string; ppv: number }): Promise<void> {
+  /** What the rules remember of a sensor: its stream position and STA/LTA detector. */
+  async sensorMemory(sensorId: string): Promise<SensorMemory> {
+    const { rows } = await this.client.query(`SELECT boot_id, last_sequence, last_packet_at, detector FROM ${this.s}.sensors WHERE sensor_id = $1`, [sensorId]);
+    const row = rows[0];
+    if (!row) return {};
+    return {
+      position: { bootId: (row.boot_id as string | null) ?? undefined, lastSequence: Number(row.last_sequence), lastPacketAtMs: (row.last_packet_at as Date).getTime() },
+      ...(row.detector ? { detector: row.detector as StaLtaSnapshot } : {}),
+    };
+  }
+
+  /** Stores the sensor's memory after a packet, with the packet's PPV when it is the newest. */
+  async recordPacket(p: { sensorId: string; site: string; zone: string; ppv: number; newest: boolean; reset: boolean }, memory: PacketEvaluation['memory']): Promise<void> {
+    const { position } = memory;
     await this.client.query(
-      `INSERT INTO ${this.s}.sensors (sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
+      `INSERT INTO ${this.s}.sensors (sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at, boot_id, detector)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
        ON CONFLICT (sensor_id) DO UPDATE SET site = EXCLUDED.site, zone = EXCLUDED.zone,
-         last_sequence = GREATEST(${this.s}.sensors.last_sequence, EXCLUDED.last_sequence),
-         last_packet_at = GREATEST(${this.s}.sensors.last_packet_at, EXCLUDED.last_packet_at),
-         last_ppv = CASE WHEN EXCLUDED.last_sequence >= ${this.s}.sensors.last_sequence THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
+         last_sequence = EXCLUDED.last_sequence, last_packet_at = EXCLUDED.last_packet_at, boot_id = EXCLUDED.boot_id, detector = EXCLUDED.detector,
+         last_ppv = CASE WHEN $9 THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
+         sequence_resets = ${this.s}.sensors.sequence_resets + CASE WHEN $10 THEN 1 ELSE 0 END,
          received_at = now()`,
-      [p.sensorId, p.site, p.zone, p.sequence, p.startTime, p.ppv],
+      [p.sensorId, p.site, p.zone, position.lastSequence, new Date(position.lastPacketAtMs), p.ppv, position.bootId ?? null, memory.detector ? JSON.stringify(memory.detector) : null, p.newest, p.reset],
     );
   }
 
@@ -307,6 +334,21 @@ export class AlarmTx {
   async zoneEventTimes(site: string, zone: string, sinceMs: number): Promise<number[]> {
     const { rows } = await this.client.query(`SELECT on_time FROM ${this.s}.seismic_events WHERE site = $1 AND zone = $2 AND on_time >= $3 ORDER BY on_time`, [site, zone, new Date(sinceMs)]);
     return rows.map((r) => (r.on_time as Date).getTime());
+  }
+
+  /**
+   * Applies issue events in the order they happened, not the order they arrived: true when the
+   * event is the newest seen for its issue (and becomes its position), false for an older one,
+   * which then changes nothing (a `resolved` that overtook its `created` stays resolved).
+   */
+  async newestIssueEvent(issue: { issueId: string; occurredAt: string; status: string }): Promise<boolean> {
+    const { rowCount } = await this.client.query(
+      `INSERT INTO ${this.s}.issue_positions AS p (issue_id, occurred_at, status) VALUES ($1, $2, $3)
+       ON CONFLICT (issue_id) DO UPDATE SET occurred_at = EXCLUDED.occurred_at, status = EXCLUDED.status
+       WHERE p.occurred_at <= EXCLUDED.occurred_at`,
+      [issue.issueId, issue.occurredAt, issue.status],
+    );
+    return rowCount === 1;
   }
 
   async trackIssue(issue: { issueId: string; siteId: string; machineId: string; severity: string; status: string; occurredAt: string }): Promise<void> {

@@ -69,7 +69,7 @@ async function environment(t: import('node:test').TestContext) {
     await Promise.all([readings, issues, alerts, readingsDlq, issuesDlq].map((tp) => tp!.delete().catch(() => undefined)));
     await dataset.delete({ force: true }).catch(() => undefined);
   });
-  return { readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
+  return { schema: config.PG_SCHEMA, readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
 }
 
 const T0 = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -244,6 +244,19 @@ test('machinery: a critical issue raises at once and its resolution clears; bad 
 
   await publish(ctx.issues, { ...issue, eventId: randomUUID(), type: 'resolved', status: 'resolved', occurredAt: new Date(T0 + 60_000).toISOString() });
   await waitFor(async () => ((await service.store.getAlarm(alarm.alarmId))?.state === 'CLEARED_UNACK' ? true : undefined), { what: 'cleared' });
+
+  // From a phone that was offline: the resolution overtakes the creation. Applied by occurredAt, no alarm stays open.
+  const late = { ...issue, issueId: 'ISS-982', eventId: randomUUID() };
+  const issueEventsEvaluated = (n: number) =>
+    waitFor(async () => {
+      const { rows } = await service.store.pool.query(`SELECT count(*)::int AS n FROM "${ctx.schema}".processed_messages WHERE source = 'machinery-issues'`);
+      return rows[0].n === n ? true : undefined;
+    }, { what: `${n} issue events evaluated` });
+  await publish(ctx.issues, { ...late, eventId: randomUUID(), type: 'resolved', status: 'resolved', occurredAt: new Date(T0 + 60_000).toISOString() });
+  await issueEventsEvaluated(3);
+  await publish(ctx.issues, late);
+  await issueEventsEvaluated(4);
+  assert.deepEqual((await service.store.listAlarms({ ruleId: 'machinery-critical', limit: 5 })).map((a) => a.subject), ['ISS-981'], 'no alarm for ISS-982');
 
   await publish(ctx.issues, { ...issue, eventId: 'not-a-uuid', severity: 'apocalyptic' }, { origin: 'app-v1' });
   const [dead] = await pullMessages(ctx.issuesDlqSub, { atLeast: 1 });

@@ -27,6 +27,8 @@ const report = await syncOnce({
   table,
   expectedSchema: ROCK_QUALITY_SCHEMA as unknown as Record<string, unknown>,
   concurrency: config.CONCURRENCY,
+  limits: { maxHeaderBytes: 1024 * 1024, maxBlockBytes: config.AVRO_MAX_BLOCK_BYTES, maxDecompressedBlockBytes: config.AVRO_MAX_BLOCK_BYTES },
+  attempts: config.SYNC_ATTEMPTS,
   logger,
   lineage: createLineage(config, { logger, bigquery }),
   metrics,
