@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { services } from '../src/platform.js';
 
 // np-guard's netpol-analyzer (`netpolicy`) and helm come from tools/k8s-tools.sh (installed by ./dev test).
 const root = new URL('../..', import.meta.url).pathname;
@@ -54,7 +55,7 @@ test('the analyzer’s reachability of the rendered chart is exactly the table t
     '35.191.0.0-35.191.255.255': ['alert-evaluator TCP 8080', 'mobile-issues-api TCP 8080', 'sensor-gateway TCP 8080'],
     '130.211.0.0-130.211.3.255': ['alert-evaluator TCP 8080', 'mobile-issues-api TCP 8080', 'sensor-gateway TCP 8080'],
     // Managed Prometheus scrapes every workload that serves metrics, batch ones included.
-    'gmp-system/collector[Pod]': ['alert-evaluator TCP 8080', 'db-extractor TCP 8080', 'lake-compactor TCP 8080', 'mobile-issues-api TCP 8080', 'mobile-issues-sink TCP 8080', 's3-avro-sync TCP 8080', 'sensor-gateway TCP 8080'],
+    'gmp-system/collector[Pod]': services.filter((s) => s.port).map((s) => `${s.name} TCP ${s.port}`).sort(),
   };
   for (const [source, expected] of Object.entries(table)) assert.deepEqual(reachedFrom(source), expected, source);
   // Workloads never talk to each other directly: they hand off through Pub/Sub.
