@@ -6,6 +6,7 @@ import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensor
 import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubDataset, pubsubMetrics, splitList, startStreamLineage, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
+import { controlRoomSessions } from './session.js';
 import type { AlertEvaluatorConfig } from './config.js';
 import { Dispatcher } from './dispatcher.js';
 import { Evaluator } from './evaluator.js';
@@ -110,6 +111,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
   });
   const streams = new Set<import('node:http').ServerResponse>();
+  await app.register(controlRoomSessions, { auth, tokensSpec: config.API_TOKENS });
   await app.register(alarmRoutes, { store, feed, auth, streams });
 
   let sweepTimer: NodeJS.Timeout | undefined;

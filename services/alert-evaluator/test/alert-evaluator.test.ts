@@ -200,7 +200,26 @@ test('the control room’s live stream sends a snapshot, then each transition as
   assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/stream`)).status, 401);
   const controller = new AbortController();
   t.after(() => controller.abort());
-  const response = await fetch(`http://127.0.0.1:${port}/alarms/stream?access_token=${VIEWER_TOKEN}`, { signal: controller.signal });
+  // No token in a URL: the screen exchanges it once for an HttpOnly session cookie, which EventSource sends.
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/stream?access_token=${VIEWER_TOKEN}`)).status, 401);
+  const login = await fetch(`http://127.0.0.1:${port}/session`, { method: 'POST', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+  assert.equal(login.status, 200);
+  assert.deepEqual({ ...((await login.json()) as object), expiresAt: undefined }, { name: 'vic', role: 'viewer', expiresAt: undefined });
+  const setCookie = login.headers.get('set-cookie') ?? '';
+  assert.match(setCookie, /^control_room_session=[^;]+;.*HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  assert.doesNotMatch(setCookie, new RegExp(VIEWER_TOKEN));
+  const sessionCookie = setCookie.split(';')[0]!;
+  const session = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { cookie: sessionCookie, ...(init.headers as Record<string, string>) } });
+  assert.deepEqual(await (await session('/session')).json(), { name: 'vic', role: 'viewer' });
+  // A wall screen's (viewer) session reads but cannot acknowledge; a forged cookie is no session.
+  assert.equal((await session(`/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { 'x-control-room': '1' } })).status, 403);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms`, { headers: { cookie: sessionCookie.replace('viewer', 'operator') } })).status, 401);
+  const operatorCookie = (await fetch(`http://127.0.0.1:${port}/session`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = await fetch(`http://127.0.0.1:${port}/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { cookie: operatorCookie } });
+  assert.equal(csrf.status, 403, 'a cookie-authenticated change without the x-control-room header (a cross-site form) is refused');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { cookie: operatorCookie, 'x-control-room': '1' } })).status, 404);
+  const response = await session('/alarms/stream', { signal: controller.signal });
   assert.equal(response.headers.get('content-type'), 'text/event-stream');
   const reader = response.body!.getReader();
   let text = '';

@@ -15,7 +15,7 @@ import { avroToBigQuery, checkSchema } from './avro.js';
 import { DEFAULT_CONTAINER_LIMITS, readAvroContainer, type ContainerLimits } from './container.js';
 import { AvroFileError } from './errors.js';
 import { ManifestStore, needsSync, type ManifestEntry } from './manifest.js';
-import type { SyncMetrics } from './metrics.js';
+import { SyncEta, type SyncMetrics } from './metrics.js';
 
 export interface SyncOptions {
   s3: S3Client;
@@ -39,6 +39,8 @@ export interface SyncOptions {
   attempts?: number;
   /** first retry delay; doubles per attempt */
   retryDelayMs?: number;
+  /** also reload files delivered (last modified) in [from, to), whatever the manifest says */
+  backfill?: { from: Date; to: Date };
 }
 
 export interface SyncReport {
@@ -76,7 +78,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
         if (!object.Key || object.Key.endsWith('/')) continue;
         report.listed += 1;
         const etag = (object.ETag ?? '').replace(/"/g, '');
-        if (needsSync(manifest, object.Key, etag, object.Size ?? 0)) found.push({ key: object.Key, etag, size: object.Size ?? 0 });
+        if (needsSync(manifest, object.Key, etag, object.Size ?? 0) || inBackfill(object.LastModified, options.backfill)) found.push({ key: object.Key, etag, size: object.Size ?? 0 });
         else report.skipped += 1;
       }
     }
@@ -89,6 +91,7 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
 
   const limit = pLimit(options.concurrency);
   let done = 0;
+  const eta = new SyncEta(candidates.reduce((sum, c) => sum + c.size, 0));
   await Promise.all(
     candidates.map((candidate) =>
       limit(async () => {
@@ -106,7 +109,9 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
         }
         done += 1;
         options.metrics?.remaining.set(candidates.length - done);
-        logger.info({ progress: `${done}/${candidates.length}`, key: candidate.key }, 'file done');
+        const etaSeconds = eta.add(candidate.size);
+        if (etaSeconds !== undefined) options.metrics?.eta.set(etaSeconds);
+        logger.info({ progress: `${done}/${candidates.length}`, key: candidate.key, etaSeconds }, 'file done');
       }),
     ),
   );
@@ -188,7 +193,9 @@ async function syncObject(object: { key: string; etag: string; size: number }, o
     const loadName = copy ? transcoded : landingName;
     const codec = scan.header.codec;
 
-    const jobId = `s3sync_${createHash('sha256').update(`${options.s3Bucket}/${object.key}@${object.etag}:${options.dataset}.${options.table}`).digest('hex').slice(0, 40)}`;
+    // A backfill loads again under its own job ids (the same backfill rerun does not).
+    const backfillSalt = options.backfill ? `#backfill:${options.backfill.from.toISOString()}/${options.backfill.to.toISOString()}` : '';
+    const jobId = `s3sync_${createHash('sha256').update(`${options.s3Bucket}/${object.key}@${object.etag}:${options.dataset}.${options.table}${backfillSalt}`).digest('hex').slice(0, 40)}`;
     await loadFile(loadName, object, jobId, scan.records, scan.header.schema as Record<string, unknown>, options);
     logger.info({ key: object.key, rows: scan.records, codec, bytes: copied.bytes, jobId }, 'loaded');
     await run?.complete([
@@ -306,4 +313,8 @@ async function loadFile(landingName: string, object: { key: string; etag: string
   // The emulator can finish an INSERT whose values don't fit without an error and without rows; count, always.
   if (Number(n) !== records) throw new Error(`load of ${object.key} not verified: ${records} records in the file, ${n} rows in ${dataset}.${table}`);
   await stagingTable.delete().catch(() => undefined);
+}
+
+function inBackfill(lastModified: Date | undefined, backfill: SyncOptions['backfill']): boolean {
+  return !!backfill && !!lastModified && lastModified >= backfill.from && lastModified < backfill.to;
 }
