@@ -100,9 +100,11 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
     rule(
       'NotificationsFailing',
       'critical',
-      'sum by (service, target) (increase(alert_evaluator_transitions_dispatched_total{outcome!="ok"}[15m])) > 0',
-      'alarm notifications are failing: the control room may not hear of new alarms',
+      // Retries alone are normal (a webhook's blip); a target that only fails for 10 minutes is not.
+      'sum by (service, target) (increase(alert_evaluator_transitions_dispatched_total{outcome!="ok"}[15m])) > 0 unless sum by (service, target) (increase(alert_evaluator_transitions_dispatched_total{outcome="ok"}[15m])) > 0',
+      'alarm notifications to a target keep failing and none gets through: its receivers hear of no new alarm',
       'notifications-failing',
+      '10m',
     ),
   ];
 

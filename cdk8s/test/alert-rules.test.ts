@@ -89,7 +89,8 @@ const firing: Case[] = [
       'lake_compactor_lake_hours_behind{service="lake-compactor"}': '5x30',
       'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '3x30',
       'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '100x30',
-      'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="dead"}': '0+1x30',
+      'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="retry"}': '0+1x30',
+      'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="alerts-topic",outcome="ok"}': '0+5x30',
     },
     at: '20m',
     firing: {
@@ -142,6 +143,7 @@ const healthy: Case = {
     'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '0x40',
     'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '0+1000x40',
     'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="ok"}': '0+1x40',
+    'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="retry"}': '0+1x40',
     'kube_pod_container_status_restarts_total{namespace="mine-platform",pod="alert-evaluator-abc",container="alert-evaluator"}': '1x40',
     'up{job="sensor-gateway",instance="10.0.0.1:8080"}': '1x40',
     [`pubsub_googleapis_com:subscription_num_undelivered_messages{monitored_resource="pubsub_subscription",project_id="${PROJECT}",subscription_id="sensor-readings-dead-letter.hold"}`]: '0x40',

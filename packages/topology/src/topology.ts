@@ -76,6 +76,14 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
+    name: 'alert-evaluator.alerts-history',
+    topic: 'alerts',
+    owner: 'alert-evaluator',
+    description: 'alarm transitions streamed into ops.alarm_transitions; no dead-letter policy: a transition stays retryable through a BigQuery outage',
+    ackDeadlineSeconds: 60,
+    retry: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
+  },
+  {
     name: 'alert-evaluator.machinery-issues',
     topic: 'machinery-issues',
     owner: 'alert-evaluator',
