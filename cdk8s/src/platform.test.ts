@@ -135,3 +135,14 @@ test('readiness checks need only permissions granted: each /readyz call has its 
   ];
   for (const [service, call, role, resource] of checks) assert.ok(granted(service, role, resource), `${service} readiness (${call}) needs ${role} on ${resource}`);
 });
+
+test('the gateway and fdsn-ws read the station inventory from the operators’ ConfigMap, mounted read-only', () => {
+  for (const name of ['sensor-gateway', 'fdsn-ws']) {
+    const deployment = ofKind('Deployment').find((d) => d.metadata.name === name)!;
+    const pod = deployment.spec.template.spec;
+    assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'station-inventory'), { name: 'station-inventory', configMap: { name: 'station-inventory' } }, name);
+    assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'station-inventory'), { name: 'station-inventory', mountPath: '/etc/mine/station-inventory', readOnly: true }, name);
+    const config = ofKind('ConfigMap').find((c) => c.metadata.name === name) as unknown as { data: Record<string, string> };
+    assert.equal(config.data.STATIONXML_PATH, '/etc/mine/station-inventory/stationxml.xml', name);
+  }
+});
