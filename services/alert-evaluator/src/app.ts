@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
-import { Counter, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
+import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubDataset, pubsubMetrics, splitList, startStreamLineage, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
 import { controlRoomSessions } from './session.js';
@@ -51,7 +51,10 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   const { registry, prefix } = createMetrics(SERVICE);
   const pubsubCounters = pubsubMetrics(registry, prefix);
-  const publisher = new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters });
+  const inputs = [config.SENSOR_SUBSCRIPTION, config.ISSUE_SUBSCRIPTION].map((s) => pubsubDataset(config.GCP_PROJECT_ID, s, 'subscription'));
+  const alertsTopic = pubsubDataset(config.GCP_PROJECT_ID, config.ALERTS_TOPIC);
+  const lineage = await startStreamLineage(config, { logger, ...(deps.bigquery ? { bigquery: deps.bigquery } : {}) }, SERVICE, { inputs, outputs: [alertsTopic] });
+  const publisher = new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters, lineage: { stream: lineage, dataset: alertsTopic.name } });
   // One lane per channel: the alerts topic (which feeds the BigQuery history) and each webhook.
   const channels = [
     alertsTopicChannel(publisher, { concurrency: config.DELIVERY_CONCURRENCY }),
@@ -66,8 +69,9 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const evaluated = new Counter({ name: `${prefix}messages_evaluated_total`, help: 'messages evaluated, by source and outcome (evaluated, duplicate)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
   const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
 
+  const silentSensors = new Gauge({ name: `${prefix}sensors_silent`, help: 'sensors past their silence limit, per site (read from PostgreSQL: every replica reports the same)', labelNames: ['site'] as const, registers: [registry] });
   const continuity = new Counter({ name: `${prefix}packets_by_continuity_total`, help: 'evaluated packets by how they follow their sensor’s stream (first, next, gap, reset, late)', labelNames: ['continuity'] as const, registers: [registry] });
-  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity });
+  const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity, silentSensors });
   const health = new DeliveryHealth(store, config.DELIVERY_ALARM_AFTER_ATTEMPTS);
   const outbox = new Outbox(store.outbox, channels, {
     backoff: { minMs: config.WEBHOOK_MIN_BACKOFF_MS, maxMs: config.DELIVERY_MAX_BACKOFF_MS },
@@ -88,6 +92,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const subscribers = [
     new Subscriber(pubsub, {
       subscription: config.SENSOR_SUBSCRIPTION,
+      lineage: { stream: lineage, dataset: inputs[0]!.name },
       decode: decodeSensorReadings,
       validator: compileValidator(SensorReadingBatch),
       deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
@@ -103,6 +108,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     }),
     new Subscriber(pubsub, {
       subscription: config.ISSUE_SUBSCRIPTION,
+      lineage: { stream: lineage, dataset: inputs[1]!.name },
       validator: compileValidator(MachineryIssueEvent),
       deadLetterTopic: config.ISSUE_DEAD_LETTER_TOPIC,
       maxInFlight: config.MAX_IN_FLIGHT,
@@ -171,6 +177,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       // EventSource clients reconnect (to another replica) when their stream ends.
       for (const stream of streams) stream.end();
       await feed.close();
+      await lineage.close();
       await app.close();
       await pool.end();
     },
