@@ -114,14 +114,14 @@ export class Cluster {
 
   /**
    * Runs a batch entry point (a CronJob's) to its end; `killAfterMs` SIGKILLs it
-   * first, or `killWhen` as soon as a line of its output matches.
+   * first, or `killWhen` as soon as a line of its output matches (`killDelayMs` after it).
    */
   async runJob(
     cwd: string,
     entry: string,
     args: string[],
     env: Record<string, string>,
-    options: { killWhen?: RegExp; killAfterMs?: number } = {},
+    options: { killWhen?: RegExp; killAfterMs?: number; killDelayMs?: number } = {},
   ): Promise<{ code: number | null; killed: boolean; output: string[] }> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry, ...args], {
       cwd: join(root, cwd),
@@ -141,7 +141,10 @@ export class Cluster {
       const lines = chunk.toString().split('\n').filter(Boolean);
       output.push(...lines);
       if (output.length > 4000) output.splice(0, output.length - 4000);
-      if (options.killWhen && lines.some((l) => options.killWhen!.test(l))) kill();
+      if (options.killWhen && lines.some((l) => options.killWhen!.test(l))) {
+        if (options.killDelayMs) setTimeout(kill, options.killDelayMs);
+        else kill();
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

@@ -172,7 +172,7 @@ export class Rig {
   }
 
   /** Runs the hourly compaction job for the hours given (2026-11-25T01). */
-  compact(hours: string[], options: { killWhen?: RegExp; killAfterMs?: number } = {}) {
+  compact(hours: string[], options: { killWhen?: RegExp; killAfterMs?: number; killDelayMs?: number } = {}) {
     return this.cluster.runJob('services/lake-compactor', 'src/compact-main.ts', hours, this.compactorEnv(), options);
   }
 

@@ -123,7 +123,7 @@ export const d3: Scenario = {
   id: 'D3',
   title: 'PostgreSQL down longer than the retry budget',
   guarantee: 'every packet published is evaluated or held on the dead-letter topic with a reason once PostgreSQL is back; nothing vanishes',
-  sabotage: 'the dead-letter topic\'s messages are not counted as held (as if the dead-letter policy were missing): they count lost',
+  sabotage: 'the evaluator\'s dedupe records of one sensor are deleted and dead letters are not counted as held: those packets count lost',
   budgetNote: 'budget shortened from 10 attempts at 5–300 s backoff (≈ 20 min) to 4 attempts at 1–2 s (≈ 6 s); outage 30 s, ≈ 5× the budget',
   async run({ sabotage, log }) {
     const postgres = await PrivatePostgres.create();
@@ -143,6 +143,7 @@ export const d3: Scenario = {
       log('PostgreSQL back');
       await sleep(10_000);
       await rig.settle();
+      if (sabotage) await rig.project.pg.query(`DELETE FROM ${rig.project.schema('alert-evaluator')}.processed_messages WHERE key LIKE 'geo-001:%'`);
       const watch = rig.deadLetters.find((w) => w.topic === 'sensor-readings-dead-letter');
       const held = sabotage
         ? []

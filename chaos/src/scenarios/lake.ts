@@ -95,15 +95,19 @@ export const k5: Scenario = {
       // The lease a killed run leaves blocks the hour for LEASE_SECONDS (minimum 60): the next run comes after it, as the next CronJob would.
       const env = { LEASE_SECONDS: '60' };
       const kills: string[] = [];
-      for (const afterMs of fast ? [1500, 4000] : [800, 1500, 2500, 4000, 6000]) {
-        const job = await rig.cluster.runJob('services/lake-compactor', 'src/compact-main.ts', [hour.label], rig.compactorEnv(env), { killAfterMs: afterMs });
-        kills.push(`${job.killed ? 'killed' : `finished (${job.code})`} after ${afterMs} ms`);
+      // Killed at points through the run, timed from its first log line (start-up under load takes seconds).
+      for (const afterMs of fast ? [300, 1500] : [0, 300, 800, 1500, 3000]) {
+        const job = await rig.cluster.runJob('services/lake-compactor', 'src/compact-main.ts', [hour.label], rig.compactorEnv(env), { killWhen: /compaction run started/, killDelayMs: afterMs });
+        kills.push(`${job.killed ? 'killed' : `finished (${job.code})`} ${afterMs} ms after it started`);
       }
       log(kills.join(', '));
       await sleep(62_000);
       const final = await rig.cluster.runJob('services/lake-compactor', 'src/compact-main.ts', [hour.label], rig.compactorEnv(env));
       if (sabotage) await doubleAFeatureRow(rig);
-      return lakeOutcome(rig, { notes: [`runs: ${kills.join(', ')}; final run exited ${final.code}`, ...rig.cluster.crashes] });
+      return lakeOutcome(rig, {
+        checks: [{ name: 'a run was killed before it finished', ok: kills.some((k) => k.startsWith('killed')), detail: kills.join(', ') }],
+        notes: [`runs: ${kills.join(', ')}; final run exited ${final.code}`, ...rig.cluster.crashes],
+      });
     } finally {
       await rig.close();
     }
@@ -124,14 +128,14 @@ export const k2: Scenario = {
       let kills = 0;
       const killer = (async () => {
         while (running) {
-          await sleep(1_500 + Math.random() * 2_000);
+          await sleep(1_000 + Math.random() * 2_000);
           if (!running) break;
-          await compactor!.restart();
           kills += 1;
+          await compactor!.restart();
         }
       })();
       const hour = pastHour();
-      await publishSpan(rig, hour.startS + 600, fast ? 30 : 90);
+      await publishSpan(rig, hour.startS + 600, fast ? 45 : 90, { paced: true });
       running = false;
       await killer;
       log(`${kills} SIGKILLs`);
@@ -141,7 +145,7 @@ export const k2: Scenario = {
         await files[0]?.delete();
       }
       await rig.compact([hour.label]);
-      return lakeOutcome(rig, { checks: [{ name: 'the compactor was killed while spooling', ok: kills >= 3, detail: `${kills} SIGKILLs` }], notes: [`${kills} SIGKILLs while spooling`, ...rig.cluster.crashes] });
+      return lakeOutcome(rig, { checks: [{ name: 'the compactor was killed while spooling', ok: kills >= 2, detail: `${kills} SIGKILLs` }], notes: [`${kills} SIGKILLs while spooling`, ...rig.cluster.crashes] });
     } finally {
       await rig.close();
     }
