@@ -13,6 +13,7 @@ import { webhookChannel } from './channels/webhook.js';
 import { DeliveryHealth } from './delivery-health.js';
 import { alarmHistorySubscriber } from './history.js';
 import { Outbox } from './outbox.js';
+import { Retention } from './retention.js';
 import { Evaluator } from './evaluator.js';
 import { TransitionFeed } from './live.js';
 import { RuleEngine } from './rules/engine.js';
@@ -34,6 +35,7 @@ export interface AlertEvaluator {
   app: FastifyInstance;
   store: AlarmStore;
   evaluator: Evaluator;
+  retention: Retention;
   outbox: Outbox;
   /** Starts consuming and dispatching; the HTTP app is started by the caller (listen or inject). */
   start(): Promise<void>;
@@ -77,6 +79,13 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     health,
     metrics: { dispatched },
   });
+  const retention = new Retention(
+    pool,
+    config.PG_SCHEMA,
+    { dedupeHours: config.RETENTION_DEDUPE_HOURS, zonePpvHours: config.RETENTION_ZONE_PPV_HOURS, eventDays: config.RETENTION_EVENT_DAYS, historyDays: config.RETENTION_HISTORY_DAYS },
+    logger,
+    new Counter({ name: `${prefix}retention_deleted_rows_total`, help: 'rows removed by the retention job, by table', labelNames: ['table'] as const, registers: [registry] }),
+  );
   const feed = new TransitionFeed(store, config.DATABASE_URL, logger, { applicationName: `alert-evaluator feed ${config.PG_SCHEMA}` });
   feed.on('committed', () => outbox.poke());
 
@@ -140,10 +149,12 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   await app.register(alarmRoutes, { store, feed, auth, streams });
 
   let sweepTimer: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
   return {
     app,
     store,
     evaluator,
+    retention,
     outbox,
     async start() {
       await feed.start();
@@ -152,10 +163,14 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       sweepTimer = setInterval(() => {
         evaluator.sweep(Date.now()).catch((error) => logger.warn({ err: error }, 'sweep failed'));
       }, config.SWEEP_INTERVAL_SECONDS * 1000);
+      retentionTimer = setInterval(() => {
+        retention.runOnce().catch((error) => logger.warn({ err: error }, 'retention failed'));
+      }, config.RETENTION_INTERVAL_MINUTES * 60_000);
     },
     async close() {
       draining = true;
       clearInterval(sweepTimer);
+      clearInterval(retentionTimer);
       await Promise.all(subscribers.map((s) => s.close()));
       await outbox.close();
       await publisher.flush();
