@@ -194,7 +194,7 @@ export const topology: Topology = {
       name: 'lake',
       description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions), state/ (what the hourly job compacted, its leases and runs)',
       writers: ['lake-compactor'],
-      readers: [],
+      readers: ['fdsn-ws'],
       lifecycle: [
         { prefix: 'spool/', deleteAfterDays: 7 },
         { prefix: 'staging/', deleteAfterDays: 3 },

@@ -73,7 +73,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     health,
     metrics: { dispatched },
   });
-  const feed = new TransitionFeed(store, config.DATABASE_URL, logger);
+  const feed = new TransitionFeed(store, config.DATABASE_URL, logger, { applicationName: `alert-evaluator feed ${config.PG_SCHEMA}` });
   feed.on('committed', () => outbox.poke());
 
   const subscribers = [
@@ -123,7 +123,11 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   await app.register(observability, {
     registry,
     isDraining: () => draining,
-    readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
+    readiness: [
+      { name: 'postgres', check: async () => void (await pool.query('SELECT 1')) },
+      // A replica whose LISTEN connection is down would serve streams that say nothing.
+      { name: 'transition-feed', check: async () => feed.connected },
+    ],
   });
   const streams = new Set<import('node:http').ServerResponse>();
   await app.register(controlRoomSessions, { auth, tokensSpec: config.API_TOKENS });

@@ -186,6 +186,11 @@ export class AlarmStore {
     return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
   }
 
+  async transitionsIn(seqs: number[]): Promise<{ seq: number; body: AlarmTransition }[]> {
+    const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [seqs]);
+    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+  }
+
   async lastTransitionSeq(): Promise<number> {
     const { rows } = await this.pool.query(`SELECT COALESCE(MAX(seq), 0) AS seq FROM ${this.s}.transitions`);
     return Number(rows[0].seq);

@@ -3,7 +3,7 @@ import { PlatformEnv } from '@mine/platform';
 
 export const FdsnWsEnv = Type.Object({
   ...PlatformEnv,
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8087 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8088 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   STATIONXML_PATH: Type.String({ minLength: 1, description: 'the station inventory (FDSN StationXML) the station service serves and dataselect calibrates with' }),
   LAKE_BUCKET: Type.String({ default: '', description: 'lake bucket; default <project>-lake' }),
