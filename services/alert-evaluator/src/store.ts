@@ -9,7 +9,8 @@ import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory 
 /** The notification channel replicas LISTEN on to feed their live streams. */
 export const TRANSITION_CHANNEL = 'alarm_transitions';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** A quoted SQL identifier. */
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Alarm state in PostgreSQL: one open alarm per (rule, subject), every
