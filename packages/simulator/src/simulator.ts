@@ -1,4 +1,6 @@
 import type { SensorPacket } from '@mine/contracts';
+import type { Position } from '@mine/seismology';
+import { stationPosition } from './layout.js';
 import { gaussian, seededRandom, type Source } from './signals.js';
 
 export interface SimulatedSensor {
@@ -6,15 +8,18 @@ export interface SimulatedSensor {
   site: string;
   zone: string;
   token: string;
+  /** where the geophone is, in its site's mine grid (see layout.ts) */
+  position: Position;
 }
 
-/** A mine of `count` sensors spread over sites and zones, with deterministic local tokens. */
+/** A mine of `count` sensors spread over sites and zones, at their positions, with deterministic local tokens. */
 export function mineLayout(count: number, sites = ['north-pit', 'south-decline'], zonesPerSite = 5): SimulatedSensor[] {
   return Array.from({ length: count }, (_, i) => {
     const site = sites[i % sites.length]!;
-    const zone = `zone-${Math.floor(i / sites.length) % zonesPerSite}`;
+    const zoneIndex = Math.floor(i / sites.length) % zonesPerSite;
+    const slot = Math.floor(i / (sites.length * zonesPerSite));
     const sensorId = `geo-${String(i + 1).padStart(3, '0')}`;
-    return { sensorId, site, zone, token: `local-token-${sensorId}` };
+    return { sensorId, site, zone: `zone-${zoneIndex}`, token: `local-token-${sensorId}`, position: stationPosition(zoneIndex, slot) };
   });
 }
 
