@@ -2,7 +2,7 @@
 // Finds the project's tests and runs them with node's test runner (TypeScript via tsx,
 // workspace packages resolved to their sources through the "source" export condition).
 //   --unit          src/**/*.test.ts (pure logic, no emulator)
-//   --integration   test/**/*.test.ts in packages and services, and e2e/ (needs the stack)
+//   --integration   test/**/*.test.ts in packages and services, e2e/, and chaos/test (needs the stack)
 //   (no flag)       both
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
@@ -29,7 +29,7 @@ const workspaces = ['packages', 'services'].flatMap((group) =>
   existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : [],
 );
 const files = [];
-for (const ws of [...workspaces, join(root, 'cdk8s')]) {
+for (const ws of [...workspaces, join(root, 'cdk8s'), join(root, 'chaos')]) {
   if (wantUnit) files.push(...walk(join(ws, 'src')));
   if (wantIntegration) files.push(...walk(join(ws, 'test')));
 }

@@ -66,6 +66,7 @@ cmd_install() {
   install_pubsub
   install_go_tool fake-gcs-server github.com/fsouza/fake-gcs-server "$FAKE_GCS_SERVER_VERSION"
   install_go_tool minio github.com/minio/minio "$MINIO_VERSION"
+  install_go_tool toxiproxy github.com/Shopify/toxiproxy/v2/cmd/server "$TOXIPROXY_VERSION"
   install_bigquery
   install_postgres
 }

@@ -2,6 +2,7 @@ import './formats.js';
 
 export * from './bigquery-schema.js';
 export * from './validate.js';
+export * from './timestamp.js';
 export * from './sensor.js';
 export * from './sensor-wire.js';
 export * from './machinery.js';

@@ -1,5 +1,6 @@
 import type { Static, TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { TypeCompiler, ValueErrorType, type TypeCheck, type ValueError } from '@sinclair/typebox/compiler';
+import { checkTimestamp } from './timestamp.js';
 
 /** One reason a value failed its contract, addressed by JSON pointer. */
 export interface ContractIssue {
@@ -25,7 +26,7 @@ export function compileValidator<T extends TSchema>(schema: T, maxIssues = 20): 
       if (compiled.Check(value)) return { ok: true, value };
       const issues: ContractIssue[] = [];
       for (const error of compiled.Errors(value)) {
-        issues.push({ path: error.path || '/', message: error.message });
+        issues.push({ path: error.path || '/', message: explain(error) });
         if (issues.length >= maxIssues) break;
       }
       return { ok: false, issues };
@@ -36,4 +37,11 @@ export function compileValidator<T extends TSchema>(schema: T, maxIssues = 20): 
 /** Formats issues into one line, for dead-letter attributes and HTTP reasons. */
 export function describeIssues(issues: ContractIssue[]): string {
   return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+}
+
+/** A date-time that fails its format says why (2026-11-31 is not a calendar date), not only that it failed. */
+function explain(error: ValueError): string {
+  if (error.type !== ValueErrorType.StringFormat || error.schema.format !== 'date-time' || typeof error.value !== 'string') return error.message;
+  const result = checkTimestamp(error.value);
+  return result.ok ? error.message : `${error.message}: ${result.problem}`;
 }

@@ -3,7 +3,7 @@
 // with the truth. Prints the share of events found, false events on noise, location error inside
 // the array (median, p90) with the true velocity model and with a 3 % error, magnitude error,
 // events per blast, and the time from the packet that completes an event to its solution (p99).
-//   npx tsx --conditions=source packages/seismology/bench/catalogue-bench.ts [events] [noiseWindows] [seed]
+//   npx tsx --conditions=source packages/seismology/bench/catalogue-bench.ts [events] [noiseWindows] [seed] [site]
 import { performance } from 'node:perf_hooks';
 import { SensorStream, localNoiseBurst, mineLayout, seededRandom, seismicEventSource, blastPositions, type SimulatedSeismicEvent } from '@mine/simulator';
 import { SeismicNetwork, distance, median, quantile, type NetworkOptions, type SeismicSolution, type Station, type VelocityModel } from '@mine/seismology';
@@ -20,9 +20,11 @@ export const PIPELINE: Omit<NetworkOptions, 'model'> = {
   staLta: { staSeconds: 0.03, ltaSeconds: 5, triggerRatio: 4, detriggerRatio: 1.5 },
 };
 
-const sensors = mineLayout(120).filter((s) => s.site === 'north-pit');
-const stations = new Map<string, Station>(sensors.map((s) => [s.sensorId, { stationId: s.sensorId, position: s.position }]));
-const box = (k: 'east' | 'north' | 'elevation') => [Math.min(...sensors.map((s) => s.position[k])), Math.max(...sensors.map((s) => s.position[k]))] as const;
+const site = process.argv[5] ?? 'south-decline';
+const layout = mineLayout(120);
+const sensors = layout.filter((s) => s.site === site);
+const stations = new Map<string, Station>(sensors.map((s) => [s.sensorId, { stationId: s.sensorId, position: s.grid }]));
+const box = (k: 'easting' | 'northing' | 'elevation') => [Math.min(...sensors.map((s) => s.grid[k])), Math.max(...sensors.map((s) => s.grid[k]))] as const;
 
 interface Scenario {
   truth: SimulatedSeismicEvent[];
@@ -40,11 +42,11 @@ function scenario(): Scenario {
   let t = startS + warmUpS;
   for (let i = 0; i < eventCount; i++) {
     const blast = i % 6 === 5;
-    const inside = (k: 'east' | 'north' | 'elevation') => {
+    const inside = (k: 'easting' | 'northing' | 'elevation') => {
       const [lo, hi] = box(k);
       return lo + (hi - lo) * random();
     };
-    const position = blast ? blastPositions(Math.floor(random() * 5))[Math.floor(random() * 4)]! : { east: inside('east'), north: inside('north'), elevation: inside('elevation') };
+    const position = blast ? blastPositions(layout, site, `zone-${Math.floor(random() * 5)}`)[Math.floor(random() * 4)]! : { easting: inside('easting'), northing: inside('northing'), elevation: inside('elevation') };
     // Gutenberg–Richter magnitudes (b = 1) from 0.3 to 2.
     const magnitude = blast ? 1 + random() : Math.min(2, 0.3 - Math.log10(1 - random() * 0.98));
     truth.push({ eventId: `ev-${i}`, kind: blast ? 'blast' : 'natural', originTimeS: t + 0.2 + random() * 0.5, hypocentre: position, magnitude });
@@ -58,7 +60,7 @@ function scenario(): Scenario {
 function run(s: Scenario, model: VelocityModel) {
   const streams = sensors.map((sensor, i) => new SensorStream(sensor, { sampleRateHz: SAMPLE_RATE, packetSeconds: PACKET_S, noiseMmS: 0.05, seed: seed * 1000 + i }));
   for (const [j, event] of s.truth.entries())
-    for (const [i, stream] of streams.entries()) stream.add(seismicEventSource(event, stream.sensor.position, { model: TRUE_MODEL }, seed * 1_000_003 + j * 977 + i));
+    for (const [i, stream] of streams.entries()) stream.add(seismicEventSource(event, stream.sensor.grid, { model: TRUE_MODEL }, seed * 1_000_003 + j * 977 + i));
   // In every noise window, machinery next to two random stations (each seen by that station only).
   const random = seededRandom(seed + 99);
   for (const [j, windowS] of s.noiseWindows.entries())
@@ -78,8 +80,8 @@ function run(s: Scenario, model: VelocityModel) {
   return { solutions, latenciesMs };
 }
 
-function inside(p: { east: number; north: number; elevation: number }): boolean {
-  return (['east', 'north', 'elevation'] as const).every((k) => p[k] >= box(k)[0] && p[k] <= box(k)[1]);
+function inside(p: { easting: number; northing: number; elevation: number }): boolean {
+  return (['easting', 'northing', 'elevation'] as const).every((k) => p[k] >= box(k)[0] && p[k] <= box(k)[1]);
 }
 
 function evaluate(s: Scenario, solutions: SeismicSolution[]) {
@@ -100,7 +102,7 @@ function evaluate(s: Scenario, solutions: SeismicSolution[]) {
   const blastErrors = blasts.filter((e) => matched.has(e.eventId)).map((e) => distance(e.hypocentre, matched.get(e.eventId)![0]!.location.hypocentre));
   const inEllipse = natural.filter((e) => matched.has(e.eventId)).filter((e) => {
     const l = matched.get(e.eventId)![0]!.location;
-    return Math.hypot(l.hypocentre.east - e.hypocentre.east, l.hypocentre.north - e.hypocentre.north) <= l.ellipse.semiMajorM;
+    return Math.hypot(l.hypocentre.easting - e.hypocentre.easting, l.hypocentre.northing - e.hypocentre.northing) <= l.ellipse.semiMajorM;
   }).length;
   return {
     found: matched.size / s.truth.length,
@@ -119,7 +121,7 @@ function evaluate(s: Scenario, solutions: SeismicSolution[]) {
 }
 
 const s = scenario();
-console.log(`${sensors.length} stations (north-pit), ${SAMPLE_RATE} Hz, ${s.truth.length} events (${s.truth.filter((e) => e.kind === 'blast').length} blasts), ${s.noiseWindows.length} noise windows of ${SPACING_S} s with local machinery bursts`);
+console.log(`${sensors.length} stations (${site}), ${SAMPLE_RATE} Hz, ${s.truth.length} events (${s.truth.filter((e) => e.kind === 'blast').length} blasts), ${s.noiseWindows.length} noise windows of ${SPACING_S} s with local machinery bursts`);
 for (const [label, model] of [
   ['true velocity model', TRUE_MODEL],
   ['velocities 3 % high', { vpMps: TRUE_MODEL.vpMps * 1.03, vsMps: TRUE_MODEL.vsMps * 1.03 }],

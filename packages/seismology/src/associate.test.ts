@@ -26,8 +26,8 @@ function picksOf(hypo: Position, originMs: number, seed: number, only?: string[]
 const noise = (stationId: string, pTimeMs: number): StationPick => ({ stationId, pTimeMs, ppvMmS: 2, pvsMmS: 2, energyFlux: 0.1, snr: 5 });
 
 test('two events close in time are told apart and located; lone triggers are noise', () => {
-  const a = { east: 80, north: 60, elevation: -380 };
-  const b = { east: 350, north: 260, elevation: -220 };
+  const a = { easting: 80, northing: 60, elevation: -380 };
+  const b = { easting: 350, northing: 260, elevation: -220 };
   const picks = [...picksOf(a, T0, 1), ...picksOf(b, T0 + 900, 2), noise('s3', T0 + 2500), noise('s4', T0 - 300), noise('s7', T0 + 15)];
   const { events, unassociated } = associate(picks, stations, { model: MODEL });
   assert.equal(events.length, 2);
@@ -39,7 +39,7 @@ test('two events close in time are told apart and located; lone triggers are noi
 });
 
 test('an event seen by fewer than minStations stations is not an event', () => {
-  const picks = picksOf({ east: 80, north: 60, elevation: -380 }, T0, 3, ['s0', 's1', 's2', 's8']);
+  const picks = picksOf({ easting: 80, northing: 60, elevation: -380 }, T0, 3, ['s0', 's1', 's2', 's8']);
   assert.equal(associate(picks, stations, { model: MODEL }).events.length, 0);
   assert.equal(associate(picks, stations, { model: MODEL, minStations: 4 }).events.length, 1);
 });
@@ -51,7 +51,7 @@ test('picks that cannot come from one source (further apart than the P travel ti
 });
 
 test("a re-trigger in an event's coda and an S wave triggering where P did not are part of the event, not new events", () => {
-  const hypo = { east: 80, north: 60, elevation: -380 };
+  const hypo = { easting: 80, northing: 60, elevation: -380 };
   const picks = picksOf(hypo, T0, 4, ['s0', 's1', 's2', 's3', 's4', 's5']);
   const far = stations.get('s7')!.position;
   const sAtFar = T0 + travelTimeS(MODEL, 'S', hypo, far) * 1000;

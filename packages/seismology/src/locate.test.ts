@@ -18,9 +18,9 @@ function arrivals(hypo: Position, noiseMs = 0, seed = 1, withS = true): Pick[] {
 
 test('exact arrival times give back the hypocentre and origin time', () => {
   for (const hypo of [
-    { east: 120, north: 80, elevation: -350 },
-    { east: 390, north: 10, elevation: -210 },
-    { east: 200, north: 150, elevation: -300 },
+    { easting: 120, northing: 80, elevation: -350 },
+    { easting: 390, northing: 10, elevation: -210 },
+    { easting: 200, northing: 150, elevation: -300 },
   ]) {
     const location = locate(arrivals(hypo), stations, { model: MODEL });
     assert.ok(distance(location.hypocentre, hypo) < 0.05, `${JSON.stringify(location.hypocentre)} vs ${JSON.stringify(hypo)}`);
@@ -31,21 +31,21 @@ test('exact arrival times give back the hypocentre and origin time', () => {
 });
 
 test('P arrivals alone locate too', () => {
-  const hypo = { east: 250, north: 120, elevation: -280 };
+  const hypo = { easting: 250, northing: 120, elevation: -280 };
   const location = locate(arrivals(hypo, 0, 1, false), stations, { model: MODEL });
   assert.ok(distance(location.hypocentre, hypo) < 0.05);
 });
 
 test('the 95 % error ellipse holds the true epicentre about 95 % of the time', () => {
-  const hypo = { east: 210, north: 140, elevation: -310 };
+  const hypo = { easting: 210, northing: 140, elevation: -310 };
   let inside = 0;
   const trials = 300;
   for (let seed = 1; seed <= trials; seed++) {
     const location = locate(arrivals(hypo, 1, seed), stations, { model: MODEL, pickSigmaMs: 1 });
     const { ellipse } = location;
     // Distance of the truth in the ellipse's own axes (azimuth clockwise from north).
-    const de = hypo.east - location.hypocentre.east;
-    const dn = hypo.north - location.hypocentre.north;
+    const de = hypo.easting - location.hypocentre.easting;
+    const dn = hypo.northing - location.hypocentre.northing;
     const az = (ellipse.azimuthDeg * Math.PI) / 180;
     const along = de * Math.sin(az) + dn * Math.cos(az);
     const across = de * Math.cos(az) - dn * Math.sin(az);
@@ -56,7 +56,7 @@ test('the 95 % error ellipse holds the true epicentre about 95 % of the time', (
 });
 
 test('too few arrivals or an unknown station are refused', () => {
-  const picks = arrivals({ east: 100, north: 100, elevation: -300 }, 0, 1, false);
+  const picks = arrivals({ easting: 100, northing: 100, elevation: -300 }, 0, 1, false);
   assert.throws(() => locate(picks.slice(0, 3), stations, { model: MODEL }), /need ≥ 4 arrivals/);
   assert.throws(() => locate([...picks, { stationId: 'nope', phase: 'P', timeMs: ORIGIN_MS }], stations, { model: MODEL }), /unknown station/);
   assert.throws(() => locate(picks, stations, { model: { vpMps: 3000, vsMps: 3500 } }), /vs < vp/);

@@ -96,7 +96,7 @@ export function locate(picks: readonly Pick[], stations: ReadonlyMap<string, Sta
       const damped = normal.clone();
       for (let i = 0; i < 4; i++) damped.set(i, i, normal.get(i, i) * (1 + lambda));
       const step = solve(damped, gradient).getColumn(0);
-      const candidate = { east: hypo.east + step[0]!, north: hypo.north + step[1]!, elevation: hypo.elevation + step[2]! };
+      const candidate = { easting: hypo.easting + step[0]!, northing: hypo.northing + step[1]!, elevation: hypo.elevation + step[2]! };
       const candidateT0 = t0 + step[3]!;
       const candidateMisfit = weightedMisfit(arrivals, candidate, candidateT0);
       if (candidateMisfit <= misfit) {
@@ -159,21 +159,21 @@ function weightedMisfit(arrivals: Arrival[], hypo: Position, t0: number): number
 }
 
 function gridSearch(arrivals: Arrival[], margin: number, nodes: number): Position {
-  const lo = { east: Infinity, north: Infinity, elevation: Infinity };
-  const hi = { east: -Infinity, north: -Infinity, elevation: -Infinity };
+  const lo = { easting: Infinity, northing: Infinity, elevation: Infinity };
+  const hi = { easting: -Infinity, northing: -Infinity, elevation: -Infinity };
   for (const { at } of arrivals)
-    for (const k of ['east', 'north', 'elevation'] as const) {
+    for (const k of ['easting', 'northing', 'elevation'] as const) {
       lo[k] = Math.min(lo[k], at[k] - margin);
       hi[k] = Math.max(hi[k], at[k] + margin);
     }
-  let best: Position = { east: (lo.east + hi.east) / 2, north: (lo.north + hi.north) / 2, elevation: (lo.elevation + hi.elevation) / 2 };
+  let best: Position = { easting: (lo.easting + hi.easting) / 2, northing: (lo.northing + hi.northing) / 2, elevation: (lo.elevation + hi.elevation) / 2 };
   let bestMisfit = Infinity;
   for (let i = 0; i < nodes; i++)
     for (let j = 0; j < nodes; j++)
       for (let k = 0; k < nodes; k++) {
         const p = {
-          east: lo.east + ((i + 0.5) / nodes) * (hi.east - lo.east),
-          north: lo.north + ((j + 0.5) / nodes) * (hi.north - lo.north),
+          easting: lo.easting + ((i + 0.5) / nodes) * (hi.easting - lo.easting),
+          northing: lo.northing + ((j + 0.5) / nodes) * (hi.northing - lo.northing),
           elevation: lo.elevation + ((k + 0.5) / nodes) * (hi.elevation - lo.elevation),
         };
         const m = weightedMisfit(arrivals, p, bestOriginTime(arrivals, p));
@@ -192,7 +192,7 @@ function normalEquations(arrivals: Arrival[], hypo: Position, t0: number): { nor
   for (const a of arrivals) {
     // Keep the derivative finite when the trial point sits on a station.
     const d = Math.max(1e-3, distance(a.at, hypo));
-    const row = [(hypo.east - a.at.east) / (a.v * d), (hypo.north - a.at.north) / (a.v * d), (hypo.elevation - a.at.elevation) / (a.v * d), 1];
+    const row = [(hypo.easting - a.at.easting) / (a.v * d), (hypo.northing - a.at.northing) / (a.v * d), (hypo.elevation - a.at.elevation) / (a.v * d), 1];
     const r = a.t - t0 - d / a.v;
     for (let i = 0; i < 4; i++) {
       gradient.set(i, 0, gradient.get(i, 0) + a.weight * row[i]! * r);
@@ -222,7 +222,7 @@ function horizontalEllipse(covariance: number[][], confidence: number): ErrorEll
 }
 
 function azimuthalGap(epicentre: Position, positions: Position[]): number {
-  const azimuths = [...new Set(positions.map((p) => ((Math.atan2(p.east - epicentre.east, p.north - epicentre.north) * 180) / Math.PI + 360) % 360))].sort((a, b) => a - b);
+  const azimuths = [...new Set(positions.map((p) => ((Math.atan2(p.easting - epicentre.easting, p.northing - epicentre.northing) * 180) / Math.PI + 360) % 360))].sort((a, b) => a - b);
   if (azimuths.length < 2) return 360;
   let gap = 360 - azimuths[azimuths.length - 1]! + azimuths[0]!;
   for (let i = 1; i < azimuths.length; i++) gap = Math.max(gap, azimuths[i]! - azimuths[i - 1]!);

@@ -17,8 +17,8 @@ export function normalGenerator(seed: number): () => number {
 export function boxArray(): Map<string, Station> {
   const list: Station[] = [];
   let i = 0;
-  for (const east of [0, 400]) for (const north of [0, 300]) for (const elevation of [-400, -200]) list.push({ stationId: `s${i++}`, position: { east, north, elevation } });
-  list.push({ stationId: `s${i++}`, position: { east: 150, north: 100, elevation: -320 } });
-  list.push({ stationId: `s${i++}`, position: { east: 260, north: 220, elevation: -260 } });
+  for (const easting of [0, 400]) for (const northing of [0, 300]) for (const elevation of [-400, -200]) list.push({ stationId: `s${i++}`, position: { easting, northing, elevation } });
+  list.push({ stationId: `s${i++}`, position: { easting: 150, northing: 100, elevation: -320 } });
+  list.push({ stationId: `s${i++}`, position: { easting: 260, northing: 220, elevation: -260 } });
   return new Map(list.map((s) => [s.stationId, s]));
 }

@@ -1,10 +1,11 @@
 /**
- * A point in a site's local mine grid, metres: east, north and elevation (up). Depth below the
- * collar is a negative elevation; keeping "up" positive makes the grid right-handed.
+ * A point in the mine grid, metres: easting, northing and elevation (up), the station
+ * inventory's `GridPosition` (a mine grid's reduced level is the elevation). Keeping "up"
+ * positive makes the grid right-handed.
  */
 export interface Position {
-  readonly east: number;
-  readonly north: number;
+  readonly easting: number;
+  readonly northing: number;
   readonly elevation: number;
 }
 
@@ -36,7 +37,7 @@ export interface Pick {
 }
 
 export function distance(a: Position, b: Position): number {
-  return Math.hypot(a.east - b.east, a.north - b.north, a.elevation - b.elevation);
+  return Math.hypot(a.easting - b.easting, a.northing - b.northing, a.elevation - b.elevation);
 }
 
 export function velocityOf(model: VelocityModel, phase: Phase): number {

@@ -1,4 +1,5 @@
 export * from './signals.js';
 export * from './simulator.js';
-export * from './layout.js';
 export * from './seismic.js';
+export * from './layout.js';
+export * from './seismic-events.js';

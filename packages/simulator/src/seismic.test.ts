@@ -1,55 +1,43 @@
-import { test } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeismicNetwork, distance, type SeismicSolution, type Station, type VelocityModel } from '@mine/seismology';
-import { SensorStream, blastPositions, localNoiseBurst, mineLayout, seismicEventSource, stationPosition, type SimulatedSeismicEvent } from './index.js';
+import { decodeRecords } from '@mine/miniseed';
+import { StationInventory, parseStationXml, wgs84ToGrid } from '@mine/station-inventory';
+import { SIMULATED_MINE_GRID, SensorStream, blastSource, mineInventory, mineLayout, mineStationXml, packetToMiniseed } from './index.js';
 
-const MODEL: VelocityModel = { vpMps: 5900, vsMps: 3400 };
-const T0 = 1_800_000_000;
+describe('the simulated mine speaks seismology', () => {
+  const sensors = mineLayout(120);
 
-test('stations sit on four levels of each zone, a few metres off their nominal spots, all distinct', () => {
-  const layout = mineLayout(120);
-  const site = layout.filter((s) => s.site === 'north-pit');
-  assert.equal(new Set(site.map((s) => `${Math.round(s.position.east)},${Math.round(s.position.north)},${Math.round(s.position.elevation)}`)).size, 60);
-  for (const s of site) assert.ok(s.position.elevation <= -245 && s.position.elevation >= -435, `${s.sensorId} at ${s.position.elevation}`);
-  assert.deepEqual(stationPosition(2, 5), stationPosition(2, 5), 'deterministic');
-  assert.ok(distance(stationPosition(0, 0), { east: 80, north: 100, elevation: -250 }) < 15);
-});
-
-function simulate(events: SimulatedSeismicEvent[], order: (i: number) => number) {
-  const sensors = mineLayout(120).filter((s) => s.site === 'north-pit');
-  const stations = new Map<string, Station>(sensors.map((s) => [s.sensorId, { stationId: s.sensorId, position: s.position }]));
-  const streams = sensors.map((sensor, i) => new SensorStream(sensor, { sampleRateHz: 500, packetSeconds: 1, noiseMmS: 0.05, seed: i + 1 }));
-  for (const [j, event] of events.entries()) for (const [i, s] of streams.entries()) s.add(seismicEventSource(event, s.sensor.position, { model: MODEL }, j * 1000 + i));
-  streams[7]!.add(localNoiseBurst(T0 + 14.3, 3, 0.3, 1));
-  streams[31]!.add(localNoiseBurst(T0 + 15.1, 3, 0.3, 2));
-  const network = new SeismicNetwork(stations, { model: MODEL, staLta: { staSeconds: 0.03, ltaSeconds: 5 } });
-  const solutions: SeismicSolution[] = [];
-  for (let t = T0; t < T0 + 20; t++) {
-    const packets = streams.map((s) => [s.sensor.sensorId, s.packet(t)] as const);
-    for (let k = 0; k < packets.length; k++) {
-      const [id, packet] = packets[order(k) % packets.length]!;
-      solutions.push(...network.addPacket(id, packet, t * 1000, (t + 1) * 1000));
+  it('gives every sensor a station with coordinates in a plausible mine layout', () => {
+    const inventory = StationInventory.fromStationXml(mineStationXml(sensors));
+    assert.equal(inventory.stationCount, 120);
+    const stations = inventory.document.networks[0]!.stations;
+    assert.equal(new Set(stations.map((s) => s.code)).size, 120);
+    assert.equal(new Set(stations.map((s) => `${s.grid!.easting},${s.grid!.northing},${s.grid!.elevation}`)).size, 120, 'positions are distinct');
+    for (const s of stations) {
+      assert.equal(inventory.stationOfSensor(s.sensorId!)?.station.code, s.code);
+      const z = s.channels.find((c) => c.axis === 'z')!;
+      // The WGS84 coordinates are the grid position's.
+      const grid = wgs84ToGrid(SIMULATED_MINE_GRID, z.latitude, z.longitude, z.elevation - z.depth);
+      assert.ok(Math.abs(grid.easting - s.grid!.easting) < 0.2 && Math.abs(grid.northing - s.grid!.northing) < 0.2, `${s.code} grid and WGS84 agree`);
+      if (s.site === 'south-decline') assert.ok(z.depth >= 300, `${s.code} is underground`);
     }
-  }
-  return solutions;
-}
+    const spread = (values: number[]) => Math.max(...values) - Math.min(...values);
+    const eastings = stations.map((s) => s.grid!.easting);
+    assert.ok(spread(eastings) > 1000 && spread(eastings) < 5000, 'a mine spans kilometres, not tens of kilometres');
+    assert.deepEqual(parseStationXml(mineStationXml(sensors)).networks, mineInventory(sensors).networks);
+  });
 
-test('simulated events are found, located and sized; a machinery burst at one station is not an event; packet order does not matter', () => {
-  const events: SimulatedSeismicEvent[] = [
-    { eventId: 'a', kind: 'natural', originTimeS: T0 + 7.31, hypocentre: { east: 300, north: 20, elevation: -330 }, magnitude: 0.8 },
-    { eventId: 'b', kind: 'natural', originTimeS: T0 + 9.72, hypocentre: { east: 720, north: -40, elevation: -400 }, magnitude: 1.2 },
-    { eventId: 'c', kind: 'blast', originTimeS: T0 + 12.05, hypocentre: blastPositions(3)[1]!, magnitude: 1.4 },
-  ];
-  const inOrder = simulate(events, (k) => k);
-  assert.equal(inOrder.length, 3, `found ${inOrder.map((s) => new Date(s.location.originTimeMs).toISOString()).join(', ')}`);
-  for (const [i, event] of events.entries()) {
-    const solution = inOrder[i]!;
-    assert.ok(Math.abs(solution.location.originTimeMs / 1000 - event.originTimeS) < 0.01);
-    assert.ok(distance(solution.location.hypocentre, event.hypocentre) < 25, `${event.eventId} ${distance(solution.location.hypocentre, event.hypocentre)} m off`);
-    assert.ok(Math.abs(solution.magnitude - event.magnitude) < 0.3, `${event.eventId} ML ${solution.magnitude} vs ${event.magnitude}`);
-    assert.ok(solution.stations.length >= 5 && solution.energyJ > 0);
-  }
-  // Stations reported in a scrambled interleaving decide the same catalogue.
-  const scrambled = simulate(events, (k) => k * 37 + 11);
-  assert.deepEqual(scrambled.map((s) => s.location.hypocentre), inOrder.map((s) => s.location.hypocentre));
+  it('writes a packet as each axis’s counts in its channel’s miniSEED records', () => {
+    const stream = new SensorStream(sensors[0]!, { sampleRateHz: 500, packetSeconds: 1, noiseMmS: 0.05, seed: 1 });
+    stream.add(blastSource(1_790_000_000.2, 30, 15));
+    const packet = stream.packet(1_790_000_000);
+    for (const format of [2, 3] as const) {
+      const { records, errors } = decodeRecords(packetToMiniseed(packet, sensors[0]!, { format }));
+      assert.deepEqual(errors, []);
+      assert.deepEqual(records.map((r) => r.channel), ['DPZ', 'DPN', 'DPE']);
+      assert.deepEqual(Array.from(records[0]!.samples), packet.samples.z.map((v) => Math.round(v * 1e4)));
+      assert.deepEqual(Array.from(records[2]!.samples), packet.samples.x.map((v) => Math.round(v * 1e4)));
+      assert.equal(records[0]!.startTimeUs, 1_790_000_000 * 1e6);
+    }
+  });
 });

@@ -1,103 +1,110 @@
-import { DEFAULT_MAGNITUDE_COEFFICIENTS, distance, peakVelocityAt, type MagnitudeCoefficients, type Position, type VelocityModel } from '@mine/seismology';
-import { gaussian, seededRandom, type Source } from './signals.js';
+import type { SensorPacket } from '@mine/contracts';
+import { Encoding, encodeRecords, type EncodingCode } from '@mine/miniseed';
+import { gridToWgs84, toStationXml, type InventoryDocument, type MineGrid, type Station } from '@mine/station-inventory';
+import { postBody, type PostResult, type SimulatedSensor } from './simulator.js';
 
-/** What really happened: the truth a test compares the catalogue with. */
-export interface SimulatedSeismicEvent {
-  readonly eventId: string;
-  readonly kind: 'natural' | 'blast';
-  /** origin time, s since the epoch */
-  readonly originTimeS: number;
-  readonly hypocentre: Position;
-  readonly magnitude: number;
+/** The simulated mine's grid: origin on a goldfield in Western Australia, grid north 12° east of true north. */
+export const SIMULATED_MINE_GRID: MineGrid = { originLatitude: -30.749, originLongitude: 121.466, originEasting: 10_000, originNorthing: 50_000, datumElevation: -1000, rotationDeg: 12 };
+
+export const SIMULATED_NETWORK = 'MN';
+/** 1e7 counts per m/s = 1e4 counts per mm/s: one count is the platform's resolution, 0.1 µm/s. */
+export const SIMULATED_GAIN_COUNTS_PER_M_S = 1e7;
+/** When the simulated network was installed. */
+const INSTALLED = '2026-01-01T00:00:00Z';
+
+/** SEED band code for a short-period sensor at this rate (FDSN source identifier conventions). */
+export function bandCode(sampleRateHz: number): string {
+  if (sampleRateHz >= 5000) return 'J';
+  if (sampleRateHz >= 1000) return 'G';
+  if (sampleRateHz >= 250) return 'D';
+  if (sampleRateHz >= 80) return 'E';
+  return 'S';
 }
 
-export interface WavePhysics {
-  readonly model: VelocityModel;
-  readonly magnitude?: MagnitudeCoefficients;
-  /** standard deviation of a station's log10 amplitude about the attenuation law (site effects), default 0.1 */
-  readonly siteScatterLog10?: number;
+/** Channel codes of a triaxial geophone (instrument code P) at this rate, by axis. */
+export function geophoneChannels(sampleRateHz: number): { x: string; y: string; z: string } {
+  const band = bandCode(sampleRateHz);
+  return { x: `${band}PE`, y: `${band}PN`, z: `${band}PZ` };
 }
 
-/**
- * A wavelet that starts at τ = 0 and rises within a fraction of a cycle: a sine at f under the
- * envelope (τ/τp)·e^(1 − τ/τp), τp = 0.6/f, normalised so its largest |value| is 1.
- */
-function wavelet(frequencyHz: number): { at(tau: number): number; durationS: number } {
-  const tp = 0.6 / frequencyHz;
-  const raw = (tau: number) => (tau <= 0 ? 0 : (tau / tp) * Math.exp(1 - tau / tp) * Math.sin(2 * Math.PI * frequencyHz * tau));
-  let peak = 0;
-  for (let tau = 0; tau < 12 * tp; tau += tp / 200) peak = Math.max(peak, Math.abs(raw(tau)));
-  return { at: (tau) => raw(tau) / peak, durationS: 12 * tp };
+/** The station inventory of a simulated mine: one station per sensor, three geophone channels each. */
+export function mineInventory(sensors: SimulatedSensor[], { sampleRateHz = 500, network = SIMULATED_NETWORK } = {}): InventoryDocument {
+  const codes = geophoneChannels(sampleRateHz);
+  const stations: Station[] = sensors.map((sensor) => {
+    const sensorAt = gridToWgs84(SIMULATED_MINE_GRID, sensor.grid);
+    const surface = gridToWgs84(SIMULATED_MINE_GRID, { ...sensor.grid, elevation: sensor.grid.elevation + sensor.depthM });
+    const channel = (code: string, axis: 'x' | 'y' | 'z') => ({
+      locationCode: '00',
+      code,
+      startDate: INSTALLED,
+      latitude: round6(sensorAt.latitude),
+      longitude: round6(sensorAt.longitude),
+      elevation: surface.elevation,
+      depth: sensor.depthM,
+      // Geophones are installed aligned with grid north; the azimuth is that of grid north.
+      azimuth: axis === 'z' ? 0 : (SIMULATED_MINE_GRID.rotationDeg + (axis === 'x' ? 90 : 0)) % 360,
+      dip: axis === 'z' ? -90 : 0,
+      sampleRateHz,
+      gain: SIMULATED_GAIN_COUNTS_PER_M_S,
+      gainFrequencyHz: 15,
+      axis,
+      sensorDescription: '4.5 Hz triaxial geophone',
+    });
+    return {
+      code: sensor.stationCode,
+      startDate: INSTALLED,
+      latitude: round6(surface.latitude),
+      longitude: round6(surface.longitude),
+      elevation: surface.elevation,
+      sensorId: sensor.sensorId,
+      site: sensor.site,
+      zone: sensor.zone,
+      grid: sensor.grid,
+      channels: [channel(codes.z, 'z'), channel(codes.y, 'y'), channel(codes.x, 'x')],
+    };
+  });
+  return { source: 'mine-platform simulator', created: INSTALLED, networks: [{ code: network, description: 'Simulated mine geophone network', startDate: INSTALLED, stations }] };
 }
 
-/** Dominant frequency of an event: corner frequencies fall with size (≈ 10^(−M/3) scaling), kept below the 500 Hz Nyquist. */
-export function eventFrequencyHz(kind: SimulatedSeismicEvent['kind'], magnitude: number): number {
-  if (kind === 'blast') return Math.min(40, Math.max(15, 30 * 10 ** (-magnitude / 3)));
-  return Math.min(150, Math.max(25, 90 * 10 ** (-magnitude / 3)));
+/** The inventory as StationXML, what `./dev up` gives the services. */
+export function mineStationXml(sensors: SimulatedSensor[], options: { sampleRateHz?: number } = {}): string {
+  return toStationXml(mineInventory(sensors, options));
 }
 
-function unit(v: [number, number, number]): [number, number, number] {
-  const n = Math.hypot(...v) || 1;
-  return [v[0] / n, v[1] / n, v[2] / n];
-}
-
-function cross(a: readonly number[], b: readonly number[]): [number, number, number] {
-  return [a[1]! * b[2]! - a[2]! * b[1]!, a[2]! * b[0]! - a[0]! * b[2]!, a[0]! * b[1]! - a[1]! * b[0]!];
-}
-
-/**
- * The ground motion one event causes at a station (axes x east, y north, z up): a P wavelet
- * polarised along the ray arriving at t0 + R/vp, and an S wavelet polarised across it arriving at
- * t0 + R/vs. The S peak vector amplitude is the attenuation law's amplitude for the event's
- * magnitude at R (`peakVelocityAt`, the inverse of the catalogue's magnitude formula) times a
- * log-normal site term; P is a third of it for natural events, and blasts, being explosions,
- * radiate strong P and weak S (P twice S).
- */
-export function seismicEventSource(event: SimulatedSeismicEvent, station: Position, physics: WavePhysics, seed: number): Source {
-  const r = Math.max(1, distance(event.hypocentre, station));
-  const random = seededRandom(seed);
-  const normal = gaussian(random);
-  const site = 10 ** ((physics.siteScatterLog10 ?? 0.1) * normal());
-  const peak = peakVelocityAt(event.magnitude, r, physics.magnitude ?? DEFAULT_MAGNITUDE_COEFFICIENTS) * site;
-  const blast = event.kind === 'blast';
-  const sAmplitude = blast ? peak / 2 : peak;
-  const pAmplitude = blast ? peak : peak / 3;
-  const frequency = eventFrequencyHz(event.kind, event.magnitude);
-  const pWave = wavelet(frequency * 1.3);
-  const sWave = wavelet(frequency);
-  const ray = unit([station.east - event.hypocentre.east, station.north - event.hypocentre.north, station.elevation - event.hypocentre.elevation]);
-  // S moves across the ray, in a direction fixed by the (unknown) focal mechanism: random here.
-  const helper = Math.abs(ray[2]) < 0.9 ? [0, 0, 1] : [1, 0, 0];
-  const a = unit(cross(ray, helper));
-  const b = cross(ray, a);
-  const angle = 2 * Math.PI * random();
-  const sDir = [a[0] * Math.cos(angle) + b[0] * Math.sin(angle), a[1] * Math.cos(angle) + b[1] * Math.sin(angle), a[2] * Math.cos(angle) + b[2] * Math.sin(angle)];
-  const tp = event.originTimeS + r / physics.model.vpMps;
-  const ts = event.originTimeS + r / physics.model.vsMps;
-  return {
-    start: tp,
-    end: ts + sWave.durationS,
-    at(t) {
-      const p = pAmplitude * pWave.at(t - tp);
-      const s = t > ts ? sAmplitude * sWave.at(t - ts) : 0;
-      return [p * ray[0] + s * sDir[0]!, p * ray[1] + s * sDir[1]!, p * ray[2] + s * sDir[2]!];
-    },
-  };
+export interface MiniseedOptions {
+  format?: 2 | 3;
+  encoding?: EncodingCode;
+  recordLength?: number;
 }
 
 /**
- * Machinery or rock-breaking next to one geophone: a burst of broadband noise that only that
- * station sees, the kind of trigger no other station confirms.
+ * A packet as a digitizer writes it: each axis's counts (mm/s × the inventory's gain) as
+ * miniSEED records of its channel, the three channels one after another.
  */
-export function localNoiseBurst(startS: number, amplitudeMmS: number, durationS: number, seed: number): Source {
-  const normal = gaussian(seededRandom(seed));
-  return {
-    start: startS,
-    end: startS + durationS,
-    at(t) {
-      if (t < startS || t >= startS + durationS) return [0, 0, 0];
-      const envelope = Math.sin((Math.PI * (t - startS)) / durationS);
-      return [amplitudeMmS * envelope * normal(), amplitudeMmS * envelope * normal(), amplitudeMmS * envelope * normal()];
-    },
-  };
+export function packetToMiniseed(packet: SensorPacket, sensor: SimulatedSensor, { format = 2, encoding = Encoding.STEIM2, recordLength = 4096 }: MiniseedOptions = {}): Buffer {
+  const codes = geophoneChannels(packet.sampleRateHz);
+  const countsPerMmS = SIMULATED_GAIN_COUNTS_PER_M_S / 1000;
+  const startTimeUs = Date.parse(packet.startTime) * 1000;
+  const records = (['z', 'y', 'x'] as const).flatMap((axis) =>
+    encodeRecords(
+      {
+        network: SIMULATED_NETWORK,
+        station: sensor.stationCode,
+        location: '00',
+        channel: codes[axis],
+        startTimeUs,
+        sampleRateHz: packet.sampleRateHz,
+        samples: Int32Array.from(packet.samples[axis], (v) => Math.round(v * countsPerMmS)),
+      },
+      { format, encoding, recordLength },
+    ),
+  );
+  return Buffer.concat(records);
+}
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+
+/** POSTs a device's packets as miniSEED (`application/vnd.fdsn.mseed`), retrying on 503 as a device would. */
+export function postMiniseed(gatewayUrl: string, sensor: SimulatedSensor, packets: SensorPacket[], options: MiniseedOptions = {}): Promise<PostResult> {
+  return postBody(gatewayUrl, sensor, 'application/vnd.fdsn.mseed', Buffer.concat(packets.map((p) => packetToMiniseed(p, sensor, options))));
 }

@@ -1,6 +1,5 @@
 import type { SensorPacket } from '@mine/contracts';
-import type { Position } from '@mine/seismology';
-import { stationPosition } from './layout.js';
+import type { GridPosition } from '@mine/station-inventory';
 import { gaussian, seededRandom, type Source } from './signals.js';
 
 export interface SimulatedSensor {
@@ -8,20 +7,54 @@ export interface SimulatedSensor {
   site: string;
   zone: string;
   token: string;
-  /** where the geophone is, in its site's mine grid (see layout.ts) */
-  position: Position;
+  /** SEED station code of the device in the station inventory */
+  stationCode: string;
+  /** where the sensor is, in the mine grid (metres; elevation is the grid's reduced level) */
+  grid: GridPosition;
+  /** metres below the ground surface (0 on a pit bench, hundreds underground) */
+  depthM: number;
 }
 
-/** A mine of `count` sensors spread over sites and zones, at their positions, with deterministic local tokens. */
+/**
+ * A mine of `count` sensors spread over sites and zones, with deterministic local tokens and
+ * positions in a realistic layout (see `sensorPosition`).
+ */
 export function mineLayout(count: number, sites = ['north-pit', 'south-decline'], zonesPerSite = 5): SimulatedSensor[] {
   return Array.from({ length: count }, (_, i) => {
     const site = sites[i % sites.length]!;
     const zoneIndex = Math.floor(i / sites.length) % zonesPerSite;
-    const slot = Math.floor(i / (sites.length * zonesPerSite));
+    const zone = `zone-${zoneIndex}`;
     const sensorId = `geo-${String(i + 1).padStart(3, '0')}`;
-    return { sensorId, site, zone: `zone-${zoneIndex}`, token: `local-token-${sensorId}`, position: stationPosition(zoneIndex, slot) };
+    const placement = Math.floor(i / (sites.length * zonesPerSite));
+    return { sensorId, site, zone, token: `local-token-${sensorId}`, stationCode: `G${String(i + 1).padStart(3, '0')}`, ...sensorPosition(sites.indexOf(site), zoneIndex, zonesPerSite, placement) };
   });
 }
+
+/** Ground surface of the mine, grid reduced level (RL 1000 is sea level). */
+export const SURFACE_RL = 1380;
+
+/**
+ * Where a sensor sits. Even sites are open pits: sensors on the pit wall's benches, a zone per
+ * sector of the wall, 10 m benches down to 300 m, in holes 2 m deep. Odd sites are underground
+ * declines: a zone per level, 60 m apart from 300 m below the surface, sensors along the level's
+ * drives. Sites are 1.5 km apart.
+ */
+export function sensorPosition(siteIndex: number, zoneIndex: number, zones: number, placement: number): { grid: GridPosition; depthM: number } {
+  const centreE = 10_500 + 1_500 * siteIndex;
+  const centreN = 51_200 - 1_900 * siteIndex;
+  if (siteIndex % 2 === 0) {
+    const angle = ((zoneIndex + (placement % 4) / 4) / zones) * 2 * Math.PI;
+    const bench = (placement * 7 + zoneIndex * 3) % 30;
+    const radius = 450 - bench * 8;
+    const depthM = 2;
+    return { grid: { easting: round(centreE + radius * Math.sin(angle)), northing: round(centreN + radius * Math.cos(angle)), elevation: SURFACE_RL - bench * 10 - depthM }, depthM };
+  }
+  const depthM = 300 + zoneIndex * 60;
+  const along = ((placement * 37) % 400) - 200;
+  return { grid: { easting: round(centreE + along), northing: round(centreN + (placement % 2 === 0 ? 40 : -40) + zoneIndex * 15), elevation: SURFACE_RL - depthM }, depthM };
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
 
 export interface SensorStreamOptions {
   sampleRateHz: number;
@@ -91,15 +124,20 @@ export interface PostResult {
 }
 
 /** POSTs packets of one sensor to the gateway, retrying on 503 as a device would. */
-export async function postPackets(gatewayUrl: string, sensor: SimulatedSensor, packets: SensorPacket[], { maxRetries = 5 } = {}): Promise<PostResult> {
+export function postPackets(gatewayUrl: string, sensor: SimulatedSensor, packets: SensorPacket[], options: { maxRetries?: number } = {}): Promise<PostResult> {
+  return postBody(gatewayUrl, sensor, 'application/json', JSON.stringify(packets.length === 1 ? packets[0] : packets), options);
+}
+
+/** One device request, retried on 503 after the gateway's Retry-After. */
+export async function postBody(gatewayUrl: string, sensor: SimulatedSensor, contentType: string, body: string | Buffer, { maxRetries = 5 } = {}): Promise<PostResult> {
   for (let attempt = 0; ; attempt++) {
     const response = await fetch(new URL('/v1/packets', gatewayUrl), {
       method: 'POST',
-      headers: { authorization: `Bearer ${sensor.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify(packets.length === 1 ? packets[0] : packets),
+      headers: { authorization: `Bearer ${sensor.token}`, 'content-type': contentType },
+      body,
     });
-    const body = await response.json().catch(() => undefined);
-    if (response.status !== 503 || attempt >= maxRetries) return { status: response.status, body };
+    const responseBody = await response.json().catch(() => undefined);
+    if (response.status !== 503 || attempt >= maxRetries) return { status: response.status, body: responseBody };
     const retryAfter = Number(response.headers.get('retry-after') ?? '1');
     await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
   }

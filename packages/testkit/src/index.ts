@@ -102,3 +102,4 @@ export async function pullMessages(subscription: Subscription, { max = 100, time
   return received;
 }
 export * from './processes.js';
+export * from './seismo.js';

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { Storage } from '@google-cloud/storage';
 import { SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
-import { Counter, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { Counter, PoisonMessageError, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import { StaLtaDetector, type StaLtaOptions } from '@mine/vibration';
 import type { LakeCompactorConfig } from './config.js';
 import { openDuckDb } from './parquet.js';
@@ -53,7 +53,12 @@ export async function buildSpoolService(deps: { config: LakeCompactorConfig; log
     logger,
     metrics: pubsubMetrics(registry, prefix),
     handle: async (message) => {
-      await Promise.all(message.body.readings.map((reading) => spool.add(reading)));
+      // Every packet settles before the message does: a poison packet dead-letters its message (one device
+      // request) with the reason, and the packets beside it are stored all the same (a replay is deduped).
+      const results = await Promise.allSettled(message.body.readings.map((reading) => spool.add(reading)));
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as Error);
+      // A transient failure (redelivery) wins over poison, so the message is retried rather than dead-lettered.
+      if (failed.length > 0) throw failed.find((e) => !(e instanceof PoisonMessageError)) ?? failed[0];
     },
   });
   let draining = false;

@@ -1,6 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { SensorReading } from '@mine/contracts';
+import { canonicalTimestamp, type SensorReading } from '@mine/contracts';
 
 /** Columns of a spool file: one row per packet, samples as lists (the dedupe key is sensorId + sequence). */
 export const SPOOL_COLUMNS = `sensorId VARCHAR, sequence BIGINT, site VARCHAR, zone VARCHAR, startTime TIMESTAMPTZ,
@@ -23,7 +23,9 @@ export const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
  */
 export async function writeSpoolParquet(connection: DuckDBConnection, readings: SensorReading[], path: string): Promise<void> {
   const ndjson = `${path}.ndjson`;
-  await writeFile(ndjson, readings.map((r) => JSON.stringify({ ...r, x: r.samples.x, y: r.samples.y, z: r.samples.z, samples: undefined })).join('\n'));
+  // Timestamps in one canonical form: RFC 3339 allows a lowercase t that DuckDB refuses (a throw here isolates the packet).
+  const rows = readings.map((r) => ({ ...r, startTime: canonicalTimestamp(r.startTime), receivedAt: canonicalTimestamp(r.receivedAt), x: r.samples.x, y: r.samples.y, z: r.samples.z, samples: undefined }));
+  await writeFile(ndjson, rows.map((r) => JSON.stringify(r)).join('\n'));
   try {
     await connection.run(`COPY (SELECT * FROM read_json(${sqlString(ndjson)}, format = 'newline_delimited', columns = {${SPOOL_JSON_COLUMNS}}))
       TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);

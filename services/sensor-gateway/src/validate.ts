@@ -1,4 +1,4 @@
-import { SensorPacket, compileValidator, describeIssues, type SensorReading } from '@mine/contracts';
+import { SensorPacket, canonicalTimestamp, compileValidator, describeIssues, type SensorReading } from '@mine/contracts';
 import type { Device } from './devices.js';
 
 const packetValidator = compileValidator(SensorPacket);
@@ -38,10 +38,12 @@ export function validatePackets(body: unknown, device: Device, nowMs: number, li
     if (p.sensorId !== device.sensorId) return reject('sensor_mismatch', `token belongs to ${device.sensorId}, packet names ${p.sensorId}`);
     const { x, y, z } = p.samples;
     if (x.length !== y.length || y.length !== z.length) return reject('axis_length_mismatch', `axes have ${x.length}, ${y.length} and ${z.length} samples`);
-    const startMs = Date.parse(p.startTime);
+    // The contract refused impossible dates; what passed is published in one canonical form (UTC, T, Z).
+    const startTime = canonicalTimestamp(p.startTime);
+    const startMs = Date.parse(startTime);
     if (startMs > nowMs + limits.clockSkewMs) return reject('clock_skew', `starts ${Math.round((startMs - nowMs) / 1000)} s in the future (allowed ${limits.clockSkewMs / 1000} s)`);
     if (startMs < nowMs - limits.maxAgeMs) return reject('too_old', `started ${Math.round((nowMs - startMs) / 1000)} s ago (allowed ${limits.maxAgeMs / 1000} s)`);
-    readings.push({ ...p, site: device.site, zone: device.zone, receivedAt });
+    readings.push({ ...p, startTime, site: device.site, zone: device.zone, receivedAt });
   });
   return { readings, rejected };
 }

@@ -1,0 +1,37 @@
+// ./dev chaos [--sabotage] [--fast] [--no-doc] [scenario…]: runs the scenarios (all by default), prints the
+// table, and writes it to docs/reliability.md with the date and the commit.
+import { parseArgs } from 'node:util';
+import { writeReliabilityDoc, textTable } from './report.js';
+import { runScenario } from './runner.js';
+import type { ScenarioResult } from './scenario.js';
+import { NOT_BUILT, RELIABILITY_INTRO } from './catalogue.js';
+import { scenarios } from './scenarios/index.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { sabotage: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false } },
+});
+const wanted = positionals.map((p) => p.toUpperCase());
+const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id) && !NOT_BUILT.some((n) => n.id === id));
+if (unknown.length) {
+  console.error(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...scenarios.map((s) => s.id), ...NOT_BUILT.map((n) => n.id)].join(' ')}`);
+  process.exit(2);
+}
+const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.id)) : scenarios;
+const results: ScenarioResult[] = [];
+for (const scenario of selected) {
+  process.stderr.write(`[chaos] ${scenario.id} ${scenario.title}${values.sabotage ? ' (sabotaged)' : ''}\n`);
+  const result = await runScenario(scenario, { sabotage: values.sabotage ?? false, fast: values.fast ?? false });
+  process.stderr.write(`[chaos] ${scenario.id}: ${result.verdict}${result.cause ? ` — ${result.cause}` : ''} (${result.seconds} s)\n`);
+  results.push(result);
+}
+for (const n of NOT_BUILT) if (!wanted.length || wanted.includes(n.id)) results.push({ id: n.id, title: n.title, acknowledged: 0, lost: 0, duplicated: 0, deadLettered: {}, verdict: 'not built', cause: n.why, stages: [], notes: [], refused: {}, indeterminate: 0, seconds: 0 });
+const order = (id: string) => ORDER.indexOf(id.replace(/\d+$/, '')) * 100 + Number(id.replace(/^\D+/, ''));
+const ORDER = ['K', 'P', 'B', 'G', 'D', 'W', 'R', 'C', 'L', 'S', 'M'];
+results.sort((a, b) => order(a.id) - order(b.id));
+console.log(textTable(results));
+if (!values['no-doc'] && !values.sabotage && !values.fast) {
+  writeReliabilityDoc(results, scenarios, RELIABILITY_INTRO);
+  console.error('[chaos] written to docs/reliability.md');
+}
+process.exitCode = results.some((r) => r.verdict === 'error') ? 1 : 0;
