@@ -15,4 +15,4 @@ export {
   type MagnitudeCoefficients,
 } from './magnitude.js';
 export { completenessMagnitude, fitOmori, gutenbergRichter, hoursUntilRate, omoriRate, type GutenbergRichter, type OmoriFit } from './statistics.js';
-export { SeismicNetwork, sizeEvent, type EventStation, type NetworkOptions, type SeismicSolution, type SizingOptions } from './network.js';
+export { NETWORK_STA_LTA, SeismicNetwork, sizeEvent, type EventStation, type NetworkOptions, type SeismicSolution, type SizingOptions } from './network.js';

@@ -57,7 +57,15 @@ export function sizeEvent(event: AssociatedEvent, stations: ReadonlyMap<string, 
   return { location, magnitude: ml.magnitude, magnitudeSpread: ml.spread, energyJ: networkEnergy(rows.map((r) => r.energyJ)), stations: rows };
 }
 
+/**
+ * Trigger settings for microseismic events (tens of milliseconds long): a 30 ms STA, so a short
+ * burst fills it, and a 2 s LTA, so the background recovers within seconds after a large event
+ * (with 5 s, events 6 s after a magnitude-2 event were missed: the LTA still held its energy).
+ */
+export const NETWORK_STA_LTA: StaLtaOptions = Object.freeze({ staSeconds: 0.03, ltaSeconds: 2, triggerRatio: 4, detriggerRatio: 1.5 });
+
 export interface NetworkOptions extends AssociatorOptions, SizingOptions {
+  /** per-station trigger, default NETWORK_STA_LTA */
   readonly staLta?: StaLtaOptions;
   readonly picker?: PickerOptions;
   /** amplitude (PPV, PVS, energy flux) is measured over this long after P, s (default 0.4) */
@@ -170,7 +178,7 @@ export class SeismicNetwork {
   private state(stationId: string): StationState {
     let state = this.states.get(stationId);
     if (!state) {
-      state = { detector: new StaLtaDetector(this.options.staLta), buffer: new TraceBuffer(), pendingTriggers: [], lastSampleTimeMs: -Infinity, lastSeenAtMs: -Infinity };
+      state = { detector: new StaLtaDetector({ ...NETWORK_STA_LTA, ...this.options.staLta }), buffer: new TraceBuffer(), pendingTriggers: [], lastSampleTimeMs: -Infinity, lastSeenAtMs: -Infinity };
       this.states.set(stationId, state);
     }
     return state;

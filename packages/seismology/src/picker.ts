@@ -83,6 +83,8 @@ export interface PickerOptions {
   readonly minSAmplitudeRatio?: number;
   /** a P pick is kept only if its signal-to-noise amplitude ratio reaches this. Default 3 */
   readonly minSnr?: number;
+  /** a weaker onset before the strongest one is taken as P (and the strongest as S) from this SNR. Default 2.5 */
+  readonly minEarlierSnr?: number;
 }
 
 export interface OnsetPicks {
@@ -104,6 +106,7 @@ const DEFAULTS = {
   maxSMinusPSeconds: 0.25,
   minSAmplitudeRatio: 2,
   minSnr: 3,
+  minEarlierSnr: 2.5,
 } satisfies Required<PickerOptions>;
 
 /**
@@ -125,12 +128,28 @@ export function pickOnsets(samples: Triaxial, sampleRateHz: number, triggerIndex
   const to = Math.min(length, triggerIndex + Math.round(o.postTriggerSeconds * sampleRateHz) + 1);
   if (to - from < 10) return undefined;
   const components = [x, y, z];
-  const pIndex = componentAicOnset(components, from, to);
+  const first = componentAicOnset(components, from, to);
   const pre = Math.round(o.preTriggerSeconds * sampleRateHz);
-  const noise = rmsOf(components, pIndex - pre, pIndex);
-  const signal = rmsOf(components, pIndex, pIndex + Math.max(3, Math.round(o.postTriggerSeconds * sampleRateHz)));
-  const pSnr = noise > 0 ? signal / noise : Number.POSITIVE_INFINITY;
-  if (!(pSnr >= o.minSnr)) return undefined;
+  const post = Math.max(3, Math.round(o.postTriggerSeconds * sampleRateHz));
+  const snrAt = (index: number, until: number) => {
+    const noise = rmsOf(components, index - pre, index);
+    const signal = rmsOf(components, index, Math.min(until, index + post));
+    return noise > 0 ? signal / noise : Number.POSITIVE_INFINITY;
+  };
+  const firstSnr = snrAt(first, length);
+  if (!(firstSnr >= o.minSnr)) return undefined;
+  // Where P is weak (a third of S for a shear source), the trigger and the strongest onset are S:
+  // a clear, weaker onset before it, at a plausible S − P time, is the P.
+  const minGap = Math.max(1, Math.round(o.minSMinusPSeconds * sampleRateHz));
+  if (first - from > minGap + 10) {
+    const earlier = componentAicOnset(components, from, first - minGap + 1);
+    const earlierSnr = snrAt(earlier, first);
+    if (earlierSnr >= o.minEarlierSnr && first - earlier <= Math.round(o.maxSMinusPSeconds * sampleRateHz)) {
+      return { pIndex: earlier, pSnr: earlierSnr, sIndex: first, sAmplitudeRatio: firstSnr / earlierSnr };
+    }
+  }
+  const pIndex = first;
+  const pSnr = firstSnr;
 
   const polLength = Math.max(3, Math.round(o.polarisationSeconds * sampleRateHz));
   if (pIndex + polLength > length) return { pIndex, pSnr };

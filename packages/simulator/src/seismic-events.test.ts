@@ -22,7 +22,7 @@ function simulate(events: SimulatedSeismicEvent[], order: (i: number) => number)
   for (const [j, event] of events.entries()) for (const [i, s] of streams.entries()) s.add(seismicEventSource(event, s.sensor.grid, { model: MODEL }, j * 1000 + i));
   streams[7]!.add(localNoiseBurst(T0 + 14.3, 3, 0.3, 1));
   streams[31]!.add(localNoiseBurst(T0 + 15.1, 3, 0.3, 2));
-  const network = new SeismicNetwork(stations, { model: MODEL, staLta: { staSeconds: 0.03, ltaSeconds: 5 } });
+  const network = new SeismicNetwork(stations, { model: MODEL });
   const solutions: SeismicSolution[] = [];
   for (let t = T0; t < T0 + 20; t++) {
     const packets = streams.map((s) => [s.sensor.sensorId, s.packet(t)] as const);
