@@ -8,13 +8,17 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
-import { devicesJson, mineLayout } from '@mine/simulator';
+import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
 
 /** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
 export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
 async function localDefaults(): Promise<Record<string, string>> {
+  // The simulated mine's station inventory, for the services that locate events.
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'stations.xml'), mineStationXml(mineLayout(120)));
   return {
     DEVICES_JSON: await devicesJson(mineLayout(120)),
+    STATIONXML_PATH: join(state, 'stations.xml'),
     API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
     ...(await localIdentityProvider()),
   };

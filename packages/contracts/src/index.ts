@@ -9,3 +9,4 @@ export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';
 export { registerFormats } from './formats.js';
+export * from './seismic.js';

@@ -142,6 +142,7 @@ export class SeismicNetwork {
   private readonly states = new Map<string, StationState>();
   private pending: StationPick[] = [];
   private readonly windowMs: number;
+  private decidedThrough = -Infinity;
 
   constructor(
     private readonly stations: ReadonlyMap<string, Station>,
@@ -163,6 +164,19 @@ export class SeismicNetwork {
     state.lastSampleTimeMs = startTimeMs + (packet.samples.x.length * 1000) / rate;
     state.lastSeenAtMs = nowMs;
     this.pickReady(stationId, state);
+    return this.decide(nowMs);
+  }
+
+  /**
+   * Every event whose first pick is before this time (ms) has been decided: samples older than
+   * it, less the trigger's warm-up and the picker's reach, are no longer needed.
+   */
+  get decidedThroughMs(): number {
+    return this.decidedThrough;
+  }
+
+  /** Decides what it can without a new packet (stations that fell silent stop holding decisions back). */
+  flush(nowMs: number): SeismicSolution[] {
     return this.decide(nowMs);
   }
 
@@ -212,15 +226,16 @@ export class SeismicNetwork {
 
   /** Associates what every live station has reported far enough past. */
   private decide(nowMs: number): SeismicSolution[] {
-    if (this.pending.length === 0) return [];
     const lagMs = (this.options.maxStationLagSeconds ?? 5) * 1000;
     const amplitudeMs = ((this.options.amplitudeWindowSeconds ?? 0.4) + (this.options.picker?.postTriggerSeconds ?? 0.05)) * 1000;
     let watermark = Infinity;
     for (const state of this.states.values()) if (nowMs - state.lastSeenAtMs <= lagMs) watermark = Math.min(watermark, state.lastSampleTimeMs - amplitudeMs);
     if (!Number.isFinite(watermark)) return [];
+    const decidedBefore = watermark - this.windowMs;
+    this.decidedThrough = Math.max(this.decidedThrough, decidedBefore);
+    if (this.pending.length === 0) return [];
     const ready = this.pending.filter((p) => p.pTimeMs <= watermark);
     const { events, unassociated } = associate(ready, this.stations, this.options);
-    const decidedBefore = watermark - this.windowMs;
     const decided = events.filter((e) => e.picks[0]!.pTimeMs <= decidedBefore);
     const done = new Set<StationPick>([...decided.flatMap((e) => [...e.picks, ...e.secondary]), ...unassociated.filter((p) => p.pTimeMs <= decidedBefore)]);
     this.pending = this.pending.filter((p) => !done.has(p));

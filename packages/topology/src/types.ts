@@ -8,7 +8,8 @@ export type ServiceName =
   | 'alert-evaluator'
   | 'lake-compactor'
   | 'db-extractor'
-  | 's3-avro-sync';
+  | 's3-avro-sync'
+  | 'seismic-catalogue';
 
 export interface TopicSpec {
   name: string;
