@@ -3,25 +3,36 @@
 //   "mine": { "processes": [ { "name": "sensor-gateway", "entry": "src/main.ts", "env": { "PORT": "8081" } } ] }
 // Batch jobs (CronJobs in production) are not started; run them by hand (see their READMEs).
 // Run with tsx: node --import tsx --conditions=source scripts/services.ts up
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
+import { localPrometheusFiles, prometheusArgs } from '../cdk8s/src/local-prometheus.js';
+
+/** The local Prometheus (tools/prometheus.sh builds it): scrapes the services, evaluates the chart's rules. */
+const PROMETHEUS_PORT = 9090;
 
 /** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
 export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
+/** A wall screen's token: viewer, it reads but never acknowledges. */
+export const LOCAL_WALL_SCREEN_TOKEN = 'local-wall-screen-token';
 async function localDefaults(): Promise<Record<string, string>> {
-  // The simulated mine's station inventory, for the services that locate events.
-  mkdirSync(state, { recursive: true });
-  writeFileSync(join(state, 'stations.xml'), mineStationXml(mineLayout(120)));
   return {
     DEVICES_JSON: await devicesJson(mineLayout(120)),
-    STATIONXML_PATH: join(state, 'stations.xml'),
-    API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
+    STATIONXML_PATH: localStationXml(),
+    API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')},wall:viewer:${createHash('sha256').update(LOCAL_WALL_SCREEN_TOKEN).digest('hex')}`,
     ...(await localIdentityProvider()),
   };
+}
+
+/** The simulated mine's station inventory, for the gateway's miniSEED ingest and the FDSN web services. */
+function localStationXml(): string {
+  mkdirSync(state, { recursive: true });
+  const path = join(state, 'stationxml.xml');
+  writeFileSync(path, mineStationXml(mineLayout(120)));
+  return path;
 }
 
 /**
@@ -36,7 +47,7 @@ async function localIdentityProvider(): Promise<Record<string, string>> {
   const token = (sub: string, role: string) =>
     new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'ES256', kid: 'local' }).setSubject(sub).setIssuer('https://login.mine.example').setAudience('mobile-issues-api').setIssuedAt().setExpirationTime('7d').sign(signingKey);
   mkdirSync(state, { recursive: true });
-  writeFileSync(join(state, 'local-tokens.json'), JSON.stringify({ operator: await token('local-operator', 'operator'), supervisor: await token('local-supervisor', 'supervisor'), controlRoom: LOCAL_OPERATOR_TOKEN }, null, 2));
+  writeFileSync(join(state, 'local-tokens.json'), JSON.stringify({ operator: await token('local-operator', 'operator'), supervisor: await token('local-supervisor', 'supervisor'), controlRoom: LOCAL_OPERATOR_TOKEN, wallScreen: LOCAL_WALL_SCREEN_TOKEN }, null, 2));
   return { JWKS_JSON: JSON.stringify({ keys: [jwk] }), PSEUDONYM_KEY: randomBytes(24).toString('hex') };
 }
 
@@ -75,6 +86,19 @@ function alive(pid: number): boolean {
 
 const pidFile = (name: string) => join(runDir, `service-${name}.pid`);
 
+function startPrometheus(): void {
+  if (existsSync(pidFile('prometheus')) && alive(Number(readFileSync(pidFile('prometheus'), 'utf8')))) return;
+  const dir = join(state, 'prometheus');
+  mkdirSync(dir, { recursive: true });
+  const targets = declaredProcesses().filter((p) => p.env?.PORT).map((p) => ({ job: p.name, address: `127.0.0.1:${p.env!.PORT}` }));
+  for (const [file, content] of Object.entries(localPrometheusFiles(targets))) writeFileSync(join(dir, file), content);
+  const bin = join(execFileSync(join(root, 'tools/prometheus.sh'), ['path']).toString().trim(), 'prometheus');
+  const child = spawn(bin, prometheusArgs(dir, PROMETHEUS_PORT), { stdio: ['ignore', openSync(join(logDir, 'prometheus.log'), 'a'), openSync(join(logDir, 'prometheus.log'), 'a')], detached: true });
+  child.unref();
+  writeFileSync(pidFile('prometheus'), String(child.pid));
+  console.error(`[services] prometheus started (pid ${child.pid}) on http://127.0.0.1:${PROMETHEUS_PORT}: alerts at /alerts`);
+}
+
 if (command === 'up') {
   const defaults = await localDefaults();
   mkdirSync(runDir, { recursive: true });
@@ -92,6 +116,7 @@ if (command === 'up') {
     writeFileSync(pidFile(p.name), String(child.pid));
     console.error(`[services] ${p.name} started (pid ${child.pid}, log .stack/logs/${p.name}.log)${p.env?.PORT ? ` on port ${p.env.PORT}` : ''}`);
   }
+  startPrometheus();
 } else if (command === 'down') {
   for (const p of declaredProcesses()) {
     if (!existsSync(pidFile(p.name))) continue;
@@ -101,6 +126,12 @@ if (command === 'up') {
       console.error(`[services] ${p.name} stopped`);
     }
     rmSync(pidFile(p.name));
+  }
+  if (existsSync(pidFile('prometheus'))) {
+    const pid = Number(readFileSync(pidFile('prometheus'), 'utf8'));
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+    rmSync(pidFile('prometheus'));
+    console.error('[services] prometheus stopped');
   }
 } else {
   console.error('usage: services.ts up|down');

@@ -1,3 +1,4 @@
+import { scheduleOf } from '@mine/topology';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 
@@ -36,8 +37,12 @@ export interface PlatformServiceProps {
   readonly public?: boolean;
   /** HTTPS to the internet, not only to Google APIs (webhooks, an identity provider's keys, AWS S3) */
   readonly externalHttps?: boolean;
+  /** files from ConfigMaps the operators keep (the station inventory), mounted read-only at /etc/mine/<configMap>/ */
+  readonly configMapFiles?: string[];
   /** egress to databases outside the cluster (CIDR, port) */
   readonly databaseEgress?: { cidr: string; port: number }[];
+  /** a GKE BackendConfig (IAP, for instance) the load balancer applies to this Service */
+  readonly backendConfig?: string;
 }
 
 /** private.googleapis.com and restricted.googleapis.com (Private Google Access on the cluster's subnet). */
@@ -77,7 +82,7 @@ export class PlatformService extends Construct {
       ...(props.port ? { ports: [{ name: 'http', containerPort: props.port }] } : {}),
       resources: { requests: { cpu: props.cpu ?? '250m', memory: props.memory ?? '256Mi' }, limits: { memory: props.memory ?? '256Mi' } },
       securityContext: { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(props.configMapFiles ?? []).map((name) => ({ name, mountPath: `/etc/mine/${name}`, readOnly: true }))],
       ...(props.port && props.kind === 'deployment'
         ? {
             readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
@@ -94,7 +99,7 @@ export class PlatformService extends Construct {
         terminationGracePeriodSeconds: 30,
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
         containers: [container],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }, ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } }))],
         ...(props.kind === 'cronjob' ? { restartPolicy: 'Never' } : {}),
       },
     };
@@ -107,7 +112,8 @@ export class PlatformService extends Construct {
         spec: { replicas: values.replicas(props.name), selector: { matchLabels: labels }, template: pod, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } },
       });
       if (props.port) {
-        new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+        const annotations = props.backendConfig ? { 'cloud.google.com/neg': '{"ingress": true}', 'cloud.google.com/backend-config': JSON.stringify({ default: props.backendConfig }) } : undefined;
+        new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', metadata: { ...metadata, ...(annotations ? { annotations } : {}) }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
       }
       new ApiObject(this, 'pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata, spec: { minAvailable: 1, selector: { matchLabels: labels } } });
       if (props.autoscale) {
@@ -130,8 +136,10 @@ export class PlatformService extends Construct {
         metadata,
         spec: {
           schedule: values.schedule(props.schedule ?? props.name),
+          // Never two runs of a job at once; a start missed by up to one period still runs. A run missed
+          // beyond that is no loss: every job finds its pending work from durable state, so the next catches up.
           concurrencyPolicy: 'Forbid',
-          startingDeadlineSeconds: 600,
+          startingDeadlineSeconds: scheduleOf(props.schedule ?? props.name).startingDeadlineSeconds,
           successfulJobsHistoryLimit: 3,
           failedJobsHistoryLimit: 5,
           jobTemplate: { spec: { backoffLimit: 3, activeDeadlineSeconds: props.activeDeadlineSeconds ?? 3 * 3600, template: pod } },

@@ -1,3 +1,4 @@
+import avro from 'avsc';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SENSOR_READINGS_ENCODING, SensorReadingBatch, compileValidator, decodeSensorReadings, encodeSensorReadings, type SensorReading } from './index.js';
@@ -65,6 +66,27 @@ test('refuses to mix sensors in a message', () => {
 test('messages of the earlier format (one SensorReading as JSON, no encoding attribute) still decode', () => {
   const legacy = reading(3, 4, (i) => i / 10);
   assert.deepEqual(decodeSensorReadings(Buffer.from(JSON.stringify(legacy)), { sensorId: 'geo-001' }), { readings: [legacy] });
+});
+
+test('boot ids travel with their packets; avro-batch-v1 messages (before boot ids) still decode', () => {
+  const booted = { ...reading(7, 3, (i) => i), bootId: 'boot-2026-11-25T01:00Z' };
+  const [message] = encodeSensorReadings([booted, reading(8, 3, (i) => i)]);
+  const decoded = decodeSensorReadings(message!.data, message!.attributes).readings as SensorReading[];
+  assert.equal(decoded[0]!.bootId, 'boot-2026-11-25T01:00Z');
+  assert.equal('bootId' in decoded[1]!, false);
+  // The v1 writer schema, written out independently of the source, as an old gateway had it.
+  const fields = (spec: string) => spec.split(' ').map((f) => ({ name: f.split(':')[0]!, type: f.split(':')[1]! }));
+  const packet = { type: 'record', name: 'WaveformPacket', fields: fields('sequence:long startTime:string sampleRateHz:double x:bytes y:bytes z:bytes') };
+  const v1 = avro.Type.forSchema({
+    type: 'record',
+    name: 'SensorReadingBatch',
+    namespace: 'mine.sensor',
+    fields: [...fields('sensorId:string site:string zone:string receivedAt:string'), { name: 'packets', type: { type: 'array', items: packet } }],
+  } as avro.Schema);
+  const counts = Buffer.from(new Int32Array([10_000, 20_000]).buffer);
+  const old = v1.toBuffer({ sensorId: 'geo-001', site: 's', zone: 'z', receivedAt: '2026-11-25T01:00:00.000Z', packets: [{ sequence: 4, startTime: '2026-11-25T01:00:00.000Z', sampleRateHz: 100, x: counts, y: counts, z: counts }] });
+  const [legacy] = decodeSensorReadings(old, { encoding: 'avro-batch-v1' }).readings as SensorReading[];
+  assert.deepEqual({ sequence: legacy!.sequence, x: legacy!.samples.x, boot: 'bootId' in legacy! }, { sequence: 4, x: [1, 2], boot: false });
 });
 
 test('unknown encodings, truncated Avro and odd sample bytes are errors, not readings', () => {

@@ -2,6 +2,8 @@ import { endianness } from 'node:os';
 import avro from 'avsc';
 import { Type, type Static } from '@sinclair/typebox';
 import { SensorReading, type SensorReadingAttributes } from './sensor.js';
+import { SENSOR_MSEED_ENCODING, decodeMseedReadings } from './sensor-mseed.js';
+import { checkAvroMessage } from './avro-bounds.js';
 
 /**
  * The `sensor-readings` wire format. Devices post JSON; the gateway publishes
@@ -10,7 +12,9 @@ import { SensorReading, type SensorReadingAttributes } from './sensor.js';
  * third of re-serialised JSON to publish, halves the bytes Pub/Sub bills and
  * stores, and decodes several times faster in the subscribers.
  */
-export const SENSOR_READINGS_ENCODING = 'avro-batch-v1';
+export const SENSOR_READINGS_ENCODING = 'avro-batch-v2';
+/** The format before packets carried a boot id; still read during a rollout. */
+const SENSOR_READINGS_ENCODING_V1 = 'avro-batch-v1';
 
 /** Samples travel as int32 counts of 0.1 µm/s, far below any geophone's noise floor; ±5000 mm/s fits easily. */
 export const COUNTS_PER_MM_S = 10_000;
@@ -39,6 +43,7 @@ export const sensorReadingBatchAvro = avro.Type.forSchema({
           name: 'WaveformPacket',
           fields: [
             { name: 'sequence', type: 'long' },
+            { name: 'bootId', type: ['null', 'string'], default: null, doc: 'device boot the sequence counts from' },
             { name: 'startTime', type: 'string', doc: 'ISO 8601, time of the first sample' },
             { name: 'sampleRateHz', type: 'double' },
             { name: 'x', type: 'bytes', doc: 'little-endian int32 counts of 0.0001 mm/s' },
@@ -51,8 +56,19 @@ export const sensorReadingBatchAvro = avro.Type.forSchema({
   ],
 });
 
+/** avro-batch-v1: the same record without `bootId`, decoded through a resolver. */
+const sensorReadingBatchAvroV1 = avro.Type.forSchema(
+  JSON.parse(
+    JSON.stringify(sensorReadingBatchAvro.schema(), (key, value: unknown) =>
+      key === 'fields' && Array.isArray(value) ? value.filter((field: { name?: string }) => field.name !== 'bootId') : value,
+    ),
+  ) as avro.Schema,
+);
+const fromV1 = sensorReadingBatchAvro.createResolver(sensorReadingBatchAvroV1);
+
 interface WirePacket {
   sequence: number;
+  bootId: string | null;
   startTime: string;
   sampleRateHz: number;
   x: Buffer;
@@ -106,6 +122,7 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
   const { sensorId, site, zone, receivedAt } = readings[0]!;
   const packets: WirePacket[] = readings.map((r) => ({
     sequence: r.sequence,
+    bootId: r.bootId ?? null,
     startTime: r.startTime,
     sampleRateHz: r.sampleRateHz,
     x: toCounts(r.samples.x),
@@ -130,17 +147,23 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
  * Decodes a `sensor-readings` message into readings (to be validated against
  * SensorReadingBatch). Messages without the encoding attribute are the
  * earlier format, one SensorReading as JSON, still read during a rollout.
- * Throws on bytes that are not a message of the named encoding.
+ * Throws on bytes that are not a message of the named encoding, and on
+ * lengths or counts the bytes cannot hold (before allocating for them).
  */
 export function decodeSensorReadings(data: Buffer, attributes: Record<string, string | undefined>): { readings: unknown[] } {
   const encoding = attributes.encoding;
   if (encoding === undefined) return { readings: [JSON.parse(data.toString('utf8')) as unknown] };
-  if (encoding !== SENSOR_READINGS_ENCODING) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
-  const batch = sensorReadingBatchAvro.fromBuffer(data) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
+  if (encoding === SENSOR_MSEED_ENCODING) return decodeMseedReadings(data);
+  if (encoding !== SENSOR_READINGS_ENCODING && encoding !== SENSOR_READINGS_ENCODING_V1) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
+  const v1 = encoding === SENSOR_READINGS_ENCODING_V1;
+  // Bounded: counts the bytes cannot hold are refused (against the writer's schema) before avsc allocates for them.
+  checkAvroMessage(v1 ? sensorReadingBatchAvroV1 : sensorReadingBatchAvro, data);
+  const batch = (v1 ? sensorReadingBatchAvro.fromBuffer(data, fromV1) : sensorReadingBatchAvro.fromBuffer(data)) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
   return {
     readings: batch.packets.map((p) => ({
       sensorId: batch.sensorId,
       sequence: p.sequence,
+      ...(p.bootId !== null ? { bootId: p.bootId } : {}),
       startTime: p.startTime,
       sampleRateHz: p.sampleRateHz,
       samples: { x: fromCounts(p.x), y: fromCounts(p.y), z: fromCounts(p.z) },

@@ -29,7 +29,13 @@ export const SensorId = Type.String({
 export const SensorPacket = Type.Object(
   {
     sensorId: SensorId,
-    sequence: Type.Integer({ minimum: 0, description: 'monotonically increasing per sensor; with sensorId the dedupe key' }),
+    sequence: Type.Integer({ minimum: 0, description: 'monotonically increasing per sensor and boot; with sensorId and bootId the dedupe key' }),
+    bootId: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9_.:-]{1,64}$',
+        description: 'identifies the device boot (epoch) its sequence counts from; a new value means the sequence restarted',
+      }),
+    ),
     startTime: Type.String({ format: 'date-time', description: 'time of the first sample' }),
     sampleRateHz: Type.Number({
       minimum: SENSOR_LIMITS.minSampleRateHz,

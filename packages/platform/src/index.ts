@@ -8,3 +8,4 @@ export * from './service.js';
 export * from './lineage.js';
 export * from './batcher.js';
 export * from './token-auth.js';
+export * from './run-announcer.js';

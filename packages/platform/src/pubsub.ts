@@ -2,7 +2,19 @@ import { PubSub, type Message, type Subscription, type Topic } from '@google-clo
 import type { TSchema, Static } from '@sinclair/typebox';
 import { describeIssues, type Validator } from '@mine/contracts';
 import type { Logger } from 'pino';
+import type { StreamLineage } from './lineage.js';
 import type { PubSubMetrics } from './metrics.js';
+
+/** A stream's lineage and the dataset name this topic has in it (see pubsubDataset). */
+export interface StreamLineageLink {
+  stream: StreamLineage;
+  dataset: string;
+}
+
+/** A Pub/Sub topic or subscription as an OpenLineage dataset (the naming convention's `pubsub` namespace). */
+export function pubsubDataset(projectId: string, name: string, kind: 'topic' | 'subscription' = 'topic'): { namespace: string; name: string } {
+  return { namespace: 'pubsub', name: `${kind}:${projectId}:${name}` };
+}
 
 /** One cached client per process; PUBSUB_EMULATOR_HOST is honoured by the library itself. */
 export function createPubSub(projectId: string): PubSub {
@@ -39,6 +51,10 @@ export interface PublisherOptions {
   /** How long a batch waits to fill. */
   maxMilliseconds?: number;
   metrics?: PubSubMetrics;
+  /** Counts each stored message as written to the stream's output. */
+  lineage?: StreamLineageLink;
+  /** Publish messages that share an ordering key in order (the subscription must ask for ordering too). */
+  messageOrdering?: boolean;
 }
 
 export interface OutgoingMessage {
@@ -68,6 +84,7 @@ export class Publisher {
         // Pub/Sub takes 10 MB per request; the emulator's gRPC server only 4 MiB.
         maxBytes: 3 * 1024 * 1024,
       },
+      ...(options.messageOrdering ? { messageOrdering: true } : {}),
     });
   }
 
@@ -87,9 +104,13 @@ export class Publisher {
         ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
       });
       this.options.metrics?.published.inc({ topic: this.topicName });
+      this.options.lineage?.stream.count(this.options.lineage.dataset);
       return id;
     } catch (error) {
       this.options.metrics?.publishFailures.inc({ topic: this.topicName });
+      // The client pauses a key after a failure so nothing overtakes the lost message; the caller
+      // retries that message itself (a device re-posts), so later ones may go again.
+      if (message.orderingKey) this.topic.resumePublishing(message.orderingKey);
       throw error;
     } finally {
       this.inFlightMessages -= 1;
@@ -135,8 +156,21 @@ export interface SubscriberOptions<S extends TSchema> {
   deadLetterTopic: string;
   /** Messages held at once, unacknowledged (flow control). */
   maxInFlight?: number;
+  /**
+   * The subscription's maxDeliveryAttempts. On the last attempt a failing message is
+   * dead-lettered by the subscriber itself as `retries_exhausted` with the error, so the
+   * dead letter says why (Pub/Sub's own dead-lettering cannot carry a reason).
+   */
+  maxDeliveryAttempts?: number;
+  /**
+   * How long acknowledgements wait to be sent together (client default 100 ms). On an ordered
+   * subscription the next message of a key is delivered only after the ack, so keep it short there.
+   */
+  ackBatchMilliseconds?: number;
   logger: Logger;
   metrics?: PubSubMetrics;
+  /** Counts each acknowledged message as read from the stream's input. */
+  lineage?: StreamLineageLink;
 }
 
 /**
@@ -165,6 +199,7 @@ export class Subscriber<S extends TSchema> {
     const { options } = this;
     this.subscription = this.pubsub.subscription(options.subscription, {
       flowControl: { maxMessages: options.maxInFlight ?? 1000, allowExcessMessages: false },
+      ...(options.ackBatchMilliseconds !== undefined ? { batching: { maxMilliseconds: options.ackBatchMilliseconds } } : {}),
     });
     this.subscription.on('message', (message: Message) => {
       const work = this.process(message).finally(() => this.inFlight.delete(work));
@@ -196,9 +231,15 @@ export class Subscriber<S extends TSchema> {
       });
       await message.ackWithResponse();
       options.metrics?.acked.inc(labels);
+      options.lineage?.stream.count(options.lineage.dataset);
+      options.metrics?.messageAge.set(labels, (Date.now() - message.publishTime.valueOf()) / 1000);
     } catch (error) {
       if (error instanceof PoisonMessageError) {
         await this.sendToDeadLetter(message, error);
+        return;
+      }
+      if (options.maxDeliveryAttempts && (message.deliveryAttempt ?? 0) >= options.maxDeliveryAttempts) {
+        await this.sendToDeadLetter(message, new PoisonMessageError('retries_exhausted', `attempt ${message.deliveryAttempt}: ${(error as Error).message}`));
         return;
       }
       options.logger.warn(

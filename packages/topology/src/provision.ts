@@ -82,11 +82,18 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
             },
           }
         : {}),
+      ...(spec.messageRetentionSeconds ? { messageRetentionDuration: { seconds: spec.messageRetentionSeconds } } : {}),
+      // An expiration policy without a ttl is Pub/Sub's "never expires".
+      ...(spec.neverExpires ? { expirationPolicy: {} } : {}),
     };
     const [exists] = await subscription.exists();
     if (!exists) {
       await act({ kind: 'subscription', name: spec.name }, 'create', () =>
-        pubsub.topic(spec.topic).createSubscription(spec.name, { ...wanted, ...(spec.filter ? { filter: spec.filter } : {}) }),
+        pubsub.topic(spec.topic).createSubscription(spec.name, {
+          ...wanted,
+          ...(spec.filter ? { filter: spec.filter } : {}),
+          ...(spec.messageOrdering ? { enableMessageOrdering: true } : {}),
+        }),
       );
       continue;
     }
@@ -98,6 +105,10 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
     }
     if ((current.filter ?? '') !== (spec.filter ?? '')) {
       conflicts.push(`subscription ${spec.name} has filter "${current.filter}", declared "${spec.filter ?? ''}" (filters cannot be changed; recreate it)`);
+      continue;
+    }
+    if (Boolean(current.enableMessageOrdering) !== Boolean(spec.messageOrdering)) {
+      conflicts.push(`subscription ${spec.name} has message ordering ${current.enableMessageOrdering ? 'on' : 'off'}, declared ${spec.messageOrdering ? 'on' : 'off'} (fixed at creation; declare a new subscription)`);
       continue;
     }
     const differences = subscriptionDifferences(current, wanted);
@@ -204,7 +215,13 @@ function seconds(duration: unknown): number {
 
 function subscriptionDifferences(
   current: Record<string, any>,
-  wanted: { ackDeadlineSeconds: number; retryPolicy: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } }; deadLetterPolicy?: { deadLetterTopic: string; maxDeliveryAttempts: number } },
+  wanted: {
+    ackDeadlineSeconds: number;
+    retryPolicy: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } };
+    deadLetterPolicy?: { deadLetterTopic: string; maxDeliveryAttempts: number };
+    messageRetentionDuration?: { seconds: number };
+    expirationPolicy?: object;
+  },
 ): string[] {
   const differences: string[] = [];
   if (Number(current.ackDeadlineSeconds) !== wanted.ackDeadlineSeconds) differences.push('ackDeadlineSeconds');
@@ -216,6 +233,8 @@ function subscriptionDifferences(
   const dlq = current.deadLetterPolicy;
   if ((dlq?.deadLetterTopic ?? '') !== (wanted.deadLetterPolicy?.deadLetterTopic ?? '') || Number(dlq?.maxDeliveryAttempts ?? 0) !== (wanted.deadLetterPolicy?.maxDeliveryAttempts ?? 0))
     differences.push('deadLetterPolicy');
+  if (wanted.messageRetentionDuration && seconds(current.messageRetentionDuration) !== wanted.messageRetentionDuration.seconds) differences.push('messageRetentionDuration');
+  if (wanted.expirationPolicy && seconds(current.expirationPolicy?.ttl) !== 0) differences.push('expirationPolicy');
   return differences;
 }
 

@@ -1,4 +1,4 @@
-import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow, SeismicEvent } from '@mine/contracts';
+import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow, QuarantinedRow, SeismicEvent } from '@mine/contracts';
 import type { SubscriptionSpec, Topology, TopicSpec } from './types.js';
 import { views } from './views.js';
 
@@ -36,13 +36,25 @@ const sourceTopics: TopicSpec[] = [
     publishers: ['alert-evaluator'],
     retentionSeconds: 7 * DAY,
   },
+  {
+    name: 'pipeline-runs',
+    description: 'run-completed messages of the batch stages, saying which tables changed: the trigger of the quality gate',
+    contract: 'RunCompleted',
+    publishers: ['db-extractor', 's3-avro-sync', 'lake-compactor'],
+    retentionSeconds: 7 * DAY,
+  },
 ];
+
+/** Pub/Sub's limits: a subscription keeps unacked messages 7 days at most, a topic 31 days. */
+const MAX_SUBSCRIPTION_RETENTION_SECONDS = 7 * DAY;
+const MAX_TOPIC_RETENTION_SECONDS = 31 * DAY;
 
 const deadLetterTopics: TopicSpec[] = sourceTopics.map((topic) => ({
   name: deadLetterTopicOf(topic.name),
   description: `messages from ${topic.name} that could not be processed, with the reason in attributes`,
   publishers: [],
-  retentionSeconds: 7 * DAY,
+  // A dead letter older than its hold subscription keeps can still be recovered by seeking to a time.
+  retentionSeconds: MAX_TOPIC_RETENTION_SECONDS,
 }));
 
 const streamingRetry = { minimumBackoffSeconds: 5, maximumBackoffSeconds: 300 };
@@ -59,10 +71,12 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
-    name: 'alert-evaluator.sensor-readings',
+    // A new name, not the old subscription changed: ordering is fixed when a subscription is created.
+    name: 'alert-evaluator.sensor-readings-ordered',
     topic: 'sensor-readings',
     owner: 'alert-evaluator',
-    description: 'packets evaluated against vibration, seismic and sensor-health rules',
+    description: 'packets evaluated against vibration, seismic and sensor-health rules, in order per sensor (ordering key = sensor id)',
+    messageOrdering: true,
     ackDeadlineSeconds: 30,
     deadLetterTopic: deadLetterTopicOf('sensor-readings'),
     maxDeliveryAttempts: 10,
@@ -89,6 +103,14 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
+    name: 'alert-evaluator.alerts-history',
+    topic: 'alerts',
+    owner: 'alert-evaluator',
+    description: 'alarm transitions streamed into ops.alarm_transitions; no dead-letter policy: a transition stays retryable through a BigQuery outage',
+    ackDeadlineSeconds: 60,
+    retry: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
+  },
+  {
     name: 'alert-evaluator.machinery-issues',
     topic: 'machinery-issues',
     owner: 'alert-evaluator',
@@ -97,6 +119,16 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     deadLetterTopic: deadLetterTopicOf('machinery-issues'),
     maxDeliveryAttempts: 10,
     retry: streamingRetry,
+  },
+  {
+    name: 'quality-gate.pipeline-runs',
+    topic: 'pipeline-runs',
+    owner: 'quality-gate',
+    description: 'checks each changed table and publishes it to curated when its checks pass; acked once the result is recorded',
+    ackDeadlineSeconds: 600,
+    deadLetterTopic: deadLetterTopicOf('pipeline-runs'),
+    maxDeliveryAttempts: 10,
+    retry: { minimumBackoffSeconds: 30, maximumBackoffSeconds: 600 },
   },
   {
     name: 'mobile-issues-sink.machinery-issues',
@@ -117,6 +149,8 @@ const deadLetterHolds: SubscriptionSpec[] = deadLetterTopics.map((topic) => ({
   description: `keeps ${topic.name} for inspection and replay`,
   ackDeadlineSeconds: 60,
   retry: streamingRetry,
+  messageRetentionSeconds: MAX_SUBSCRIPTION_RETENTION_SECONDS,
+  neverExpires: true,
 }));
 
 /** The platform's one declaration of its cloud resources. */
@@ -128,7 +162,8 @@ export const topology: Topology = {
     { name: 'raw_erp', description: 'SAP ERP tables copied from Oracle', writers: ['db-extractor'] },
     { name: 'raw_production', description: "production app tables copied from PostgreSQL", writers: ['db-extractor'] },
     { name: 'raw_rock_quality', description: "rock-quality supplier's Avro analyses", writers: ['s3-avro-sync'] },
-    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'seismic-catalogue'] },
+    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 'seismic-catalogue'] },
+    { name: 'curated', description: 'batch tables that passed their quality checks (write-audit-publish); the marts read these', writers: ['quality-gate'] },
     { name: 'marts', description: 'views and tables for dashboards', writers: [] },
   ],
   tables: [
@@ -169,6 +204,15 @@ export const topology: Topology = {
       clustering: ['site', 'zone'],
     },
     {
+      dataset: 'curated',
+      name: 'vibration_hourly',
+      description: 'ops.vibration_hourly as of its last passing quality checks (declared so its marts answer before the first publication)',
+      contract: HourlyVibrationFeatures,
+      owner: 'quality-gate',
+      partitioning: { field: 'hourStart', type: 'DAY' },
+      clustering: ['site', 'zone'],
+    },
+    {
       dataset: 'ops',
       name: 'pipeline_runs',
       description: 'OpenLineage run events of every stage, flattened',
@@ -177,17 +221,30 @@ export const topology: Topology = {
       partitioning: { field: 'eventTime', type: 'DAY' },
       clustering: ['jobName'],
     },
+    {
+      dataset: 'ops',
+      name: 'quality_quarantine',
+      description: 'rows that failed a quality check, kept for inspection (the check run is in ops.pipeline_runs)',
+      contract: QuarantinedRow,
+      owner: 'quality-gate',
+      partitioning: { field: 'quarantinedAt', type: 'DAY' },
+      clustering: ['tableId', 'assertion'],
+    },
   ],
   views,
   buckets: [
     {
       name: 'lake',
-      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions)',
+      description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions), state/ (what the hourly job compacted, its leases and runs)',
       writers: ['lake-compactor'],
-      readers: [],
+      readers: ['fdsn-ws'],
       lifecycle: [
         { prefix: 'spool/', deleteAfterDays: 7 },
         { prefix: 'staging/', deleteAfterDays: 3 },
+        // What each hour's last compaction covered must outlive the spool it describes.
+        { prefix: 'state/compacted/', deleteAfterDays: 30 },
+        { prefix: 'state/leases/', deleteAfterDays: 30 },
+        { prefix: 'state/runs/', deleteAfterDays: 90 },
       ],
     },
     {

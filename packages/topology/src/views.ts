@@ -1,3 +1,4 @@
+import { qualityGates } from './quality.js';
 import type { ViewSpec } from './types.js';
 
 /** Issue events with redeliveries removed: streaming inserts may repeat a row, the event id may not. */
@@ -82,7 +83,7 @@ export const views: ViewSpec[] = [
     query: (project) => `
       SELECT site, zone, hourStart, MAX(ppvMaxMmS) AS ppvMaxMmS, SUM(seismicEvents) AS seismicEvents, COUNT(DISTINCT sensorId) AS sensorsReporting,
              SUM(packets) AS packets, SUM(gaps) AS gaps
-      FROM \`${project}.ops.vibration_hourly\`
+      FROM \`${project}.curated.vibration_hourly\`
       GROUP BY site, zone, hourStart`,
   },
   {
@@ -93,7 +94,7 @@ export const views: ViewSpec[] = [
     query: (project) => `
       SELECT sensorId, ANY_VALUE(site) AS site, ANY_VALUE(zone) AS zone, MAX(hourStart) AS lastHourWithData,
              TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(hourStart), HOUR) AS hoursSilent
-      FROM \`${project}.ops.vibration_hourly\`
+      FROM \`${project}.curated.vibration_hourly\`
       GROUP BY sensorId
       HAVING TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), MAX(hourStart), HOUR) > 2`,
   },
@@ -157,14 +158,14 @@ export const views: ViewSpec[] = [
     name: 'production_daily',
     description: 'tonnage and extraction records per day and pit (production app), with SAP confirmed activity (ERP AFRU)',
     owner: 'db-extractor',
-    // Reads the raw copies db-extractor makes: their columns are the source systems' own.
+    // Reads the copies db-extractor makes once they pass their checks: their columns are the source systems' own.
     query: (project) => `
       WITH tonnage AS (
         SELECT shift_date AS day, pit, SUM(tonnes) AS tonnes, COUNT(*) AS records
-        FROM \`${project}.raw_production.extraction_records\` GROUP BY shift_date, pit),
+        FROM \`${project}.curated.extraction_records\` GROUP BY shift_date, pit),
       confirmed AS (
         SELECT ERSDA AS day, SUM(ISM01) AS confirmedActivity, COUNT(*) AS confirmations
-        FROM \`${project}.raw_erp.afru\` GROUP BY ERSDA)
+        FROM \`${project}.curated.afru\` GROUP BY ERSDA)
       SELECT tonnage.day, tonnage.pit, tonnage.tonnes, tonnage.records, confirmed.confirmedActivity, confirmed.confirmations
       FROM tonnage LEFT JOIN confirmed ON confirmed.day = tonnage.day`,
   },
@@ -176,11 +177,11 @@ export const views: ViewSpec[] = [
     // COEP holds the amounts, COBK the posting date; value type 04 and version 000 are the actuals.
     query: (project) => `
       WITH tonnage AS (
-        SELECT shift_date AS day, SUM(tonnes) AS tonnes FROM \`${project}.raw_production.extraction_records\` GROUP BY shift_date)
+        SELECT shift_date AS day, SUM(tonnes) AS tonnes FROM \`${project}.curated.extraction_records\` GROUP BY shift_date)
       SELECT header.BUDAT AS day, ANY_VALUE(tonnage.tonnes) AS tonnes, SUM(item.WKGBTR) AS costs, COUNT(*) AS costLines,
              SAFE_DIVIDE(SUM(item.WKGBTR), ANY_VALUE(tonnage.tonnes)) AS costPerTonne
-      FROM \`${project}.raw_erp.coep\` AS item
-      JOIN \`${project}.raw_erp.cobk\` AS header USING (MANDT, KOKRS, BELNR)
+      FROM \`${project}.curated.coep\` AS item
+      JOIN \`${project}.curated.cobk\` AS header USING (MANDT, KOKRS, BELNR)
       LEFT JOIN tonnage ON tonnage.day = header.BUDAT
       WHERE item.WRTTP = '04' AND item.VERSN = '000'
       GROUP BY header.BUDAT`,
@@ -194,11 +195,62 @@ export const views: ViewSpec[] = [
       WITH quality AS (
         SELECT siteId, pitId, bench, DATE(sampledAt) AS day, COUNT(*) AS samples, AVG(ucsMpa) AS ucsMpa,
                AVG(rqdPercent) AS rqdPercent, AVG(gradeCuPercent) AS gradeCuPercent
-        FROM \`${project}.raw_rock_quality.analyses\` GROUP BY siteId, pitId, bench, DATE(sampledAt)),
+        FROM \`${project}.curated.rock_quality_analyses\` GROUP BY siteId, pitId, bench, DATE(sampledAt)),
       extracted AS (
         SELECT pit, bench, shift_date AS day, SUM(tonnes) AS tonnes
-        FROM \`${project}.raw_production.extraction_records\` GROUP BY pit, bench, shift_date)
+        FROM \`${project}.curated.extraction_records\` GROUP BY pit, bench, shift_date)
       SELECT quality.*, extracted.tonnes
       FROM quality LEFT JOIN extracted ON extracted.pit = quality.pitId AND extracted.bench = quality.bench AND extracted.day = quality.day`,
+  },
+  {
+    dataset: 'marts',
+    name: 'pipeline_run_history',
+    description: 'every run of every stage, one row each (unfinished, failed, partial and quality-failed ones included), and whether a later run of the same job and inputs recovered it',
+    owner: 'operators',
+    // A run is its START and its last end event; a START alone is a run that was killed or is still going.
+    query: (project) => `
+      WITH events AS (SELECT * FROM \`${project}.ops.pipeline_runs\`),
+      starts AS (SELECT runId, ANY_VALUE(jobName) AS jobName, MIN(eventTime) AS startedAt, ANY_VALUE(ARRAY_TO_STRING(inputs, ', ')) AS inputs FROM events WHERE eventType = 'START' GROUP BY runId),
+      ends AS (
+        SELECT * FROM (SELECT runId, jobName, eventType, eventTime, rowCount, qualityPassed, errorMessage, ARRAY_TO_STRING(inputs, ', ') AS inputs, ARRAY_TO_STRING(outputs, ', ') AS outputs,
+                              ROW_NUMBER() OVER (PARTITION BY runId ORDER BY eventTime DESC) AS latest
+                       FROM events WHERE eventType <> 'START')
+        WHERE latest = 1),
+      runs AS (
+        SELECT COALESCE(ends.runId, starts.runId) AS runId, COALESCE(ends.jobName, starts.jobName) AS jobName, starts.startedAt, ends.eventTime AS endedAt,
+               CASE WHEN ends.eventType IS NULL THEN 'UNFINISHED'
+                    WHEN ends.eventType = 'FAIL' AND COALESCE(ends.rowCount, 0) > 0 THEN 'PARTIAL'
+                    WHEN ends.eventType = 'COMPLETE' AND ends.qualityPassed = FALSE THEN 'QUALITY_FAILED'
+                    ELSE ends.eventType END AS status,
+               ends.rowCount, ends.qualityPassed, ends.errorMessage, COALESCE(ends.inputs, starts.inputs) AS inputs, ends.outputs
+        FROM starts FULL OUTER JOIN ends ON ends.runId = starts.runId),
+      successes AS (SELECT jobName, inputs, MAX(COALESCE(endedAt, startedAt)) AS lastSuccessAt FROM runs WHERE status = 'COMPLETE' GROUP BY jobName, inputs)
+      SELECT runs.runId, runs.jobName, runs.startedAt, runs.endedAt, runs.status, TIMESTAMP_DIFF(runs.endedAt, runs.startedAt, SECOND) AS durationSeconds,
+             runs.rowCount, runs.qualityPassed, runs.errorMessage, runs.inputs, runs.outputs,
+             runs.status = 'COMPLETE' OR COALESCE(successes.lastSuccessAt > COALESCE(runs.endedAt, runs.startedAt), FALSE) AS recovered
+      FROM runs LEFT JOIN successes ON successes.jobName = runs.jobName AND successes.inputs = runs.inputs`,
+  },
+  {
+    dataset: 'marts',
+    name: 'dataset_freshness',
+    description: 'per gated dataset: its freshness objective, when it was last published to curated, its current lag, and whether its checks block it now',
+    owner: 'operators',
+    // The objectives come from the quality-gate declarations (packages/topology/src/quality.ts).
+    query: (project) => `
+      WITH objectives AS (
+        SELECT * FROM UNNEST([${qualityGates.map((g) => `STRUCT('${g.table}' AS tableId, '${g.publishAs}' AS publishedAs, ${g.freshnessObjectiveSeconds} AS objectiveSeconds)`).join(', ')}])),
+      gate AS (
+        SELECT SUBSTR(jobName, ${'quality-gate.'.length + 1}) AS tableId, eventType, eventTime
+        FROM \`${project}.ops.pipeline_runs\` WHERE STARTS_WITH(jobName, 'quality-gate.') AND eventType IN ('COMPLETE', 'FAIL')),
+      published AS (SELECT tableId, MAX(eventTime) AS lastPublishedAt FROM gate WHERE eventType = 'COMPLETE' GROUP BY tableId),
+      blocked AS (SELECT tableId, MAX(eventTime) AS lastBlockedAt FROM gate WHERE eventType = 'FAIL' GROUP BY tableId)
+      SELECT objectives.tableId, objectives.publishedAs, objectives.objectiveSeconds, published.lastPublishedAt,
+             TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), published.lastPublishedAt, SECOND) AS lagSeconds,
+             COALESCE(TIMESTAMP_DIFF(CURRENT_TIMESTAMP(), published.lastPublishedAt, SECOND) <= objectives.objectiveSeconds, FALSE) AS withinObjective,
+             blocked.lastBlockedAt,
+             COALESCE(blocked.lastBlockedAt > COALESCE(published.lastPublishedAt, TIMESTAMP '1970-01-01 00:00:00+00'), FALSE) AS blocked
+      FROM objectives
+      LEFT JOIN published ON published.tableId = objectives.tableId
+      LEFT JOIN blocked ON blocked.tableId = objectives.tableId`,
   },
 ];

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { PubSub } from '@google-cloud/pubsub';
 import { createBigQuery, createStorage } from '@mine/platform';
 import { stackEnv, uniqueName } from '@mine/testkit';
-import { provision, topology } from '../src/index.js';
+import { provision, qualityGates, topology } from '../src/index.js';
 
 const env = stackEnv();
 
@@ -32,7 +32,7 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     site: 'north-pit', zone, sensorId, hourStart, packets: 3600, gaps, ppvMaxMmS: ppv, pvsMaxMmS: ppv * 1.2, rmsMmS: 0.1, dominantFrequencyHz: 14, seismicEvents, firstPacketAt: hourStart, lastPacketAt: hourStart,
   });
   const recent = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString();
-  await insert('ops', 'vibration_hourly', [
+  await insert('curated', 'vibration_hourly', [
     hour('geo-1', 'wall-3', '2026-11-20T05:00:00Z', 22.5, 2, 3),
     hour('geo-2', 'wall-3', '2026-11-20T05:00:00Z', 3.1, 0, 4),
     hour('geo-3', 'wall-4', recent, 0.4),
@@ -51,32 +51,32 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
     run('db-extractor.production.orders', 'FAIL', '2026-11-22T02:00:00Z'),
     run('s3-avro-sync.file', 'COMPLETE', '2026-11-22T03:00:00Z', 40, false),
   ]);
-  // The raw copies the batch services make, with the source systems' columns.
+  // The copies the batch services make, with the source systems' columns, as the quality gate publishes them.
   const create = (dataset: string, table: string, fields: [string, string][]) =>
     bigquery.dataset(dataset).createTable(table, { schema: { fields: fields.map(([name, type]) => ({ name, type })) } });
-  await create('raw_production', 'extraction_records', [['id', 'INT64'], ['pit', 'STRING'], ['bench', 'STRING'], ['shift_date', 'DATE'], ['tonnes', 'NUMERIC']]);
-  await create('raw_erp', 'afru', [['MANDT', 'STRING'], ['RUECK', 'STRING'], ['ERSDA', 'DATE'], ['ISM01', 'NUMERIC']]);
-  await create('raw_erp', 'cobk', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUDAT', 'DATE']]);
-  await create('raw_erp', 'coep', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUZEI', 'STRING'], ['OBJNR', 'STRING'], ['KSTAR', 'STRING'], ['WRTTP', 'STRING'], ['VERSN', 'STRING'], ['WKGBTR', 'NUMERIC']]);
-  await create('raw_rock_quality', 'analyses', [['sampleId', 'STRING'], ['siteId', 'STRING'], ['pitId', 'STRING'], ['bench', 'STRING'], ['sampledAt', 'TIMESTAMP'], ['ucsMpa', 'FLOAT64'], ['rqdPercent', 'FLOAT64'], ['gradeCuPercent', 'FLOAT64']]);
-  await insert('raw_production', 'extraction_records', [
+  await create('curated', 'extraction_records', [['id', 'INT64'], ['pit', 'STRING'], ['bench', 'STRING'], ['shift_date', 'DATE'], ['tonnes', 'NUMERIC']]);
+  await create('curated', 'afru', [['MANDT', 'STRING'], ['RUECK', 'STRING'], ['ERSDA', 'DATE'], ['ISM01', 'NUMERIC']]);
+  await create('curated', 'cobk', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUDAT', 'DATE']]);
+  await create('curated', 'coep', [['MANDT', 'STRING'], ['KOKRS', 'STRING'], ['BELNR', 'STRING'], ['BUZEI', 'STRING'], ['OBJNR', 'STRING'], ['KSTAR', 'STRING'], ['WRTTP', 'STRING'], ['VERSN', 'STRING'], ['WKGBTR', 'NUMERIC']]);
+  await create('curated', 'rock_quality_analyses', [['sampleId', 'STRING'], ['siteId', 'STRING'], ['pitId', 'STRING'], ['bench', 'STRING'], ['sampledAt', 'TIMESTAMP'], ['ucsMpa', 'FLOAT64'], ['rqdPercent', 'FLOAT64'], ['gradeCuPercent', 'FLOAT64']]);
+  await insert('curated', 'extraction_records', [
     { id: 1, pit: 'P2', bench: 'B4', shift_date: '2026-11-20', tonnes: 1200.5 },
     { id: 2, pit: 'P2', bench: 'B4', shift_date: '2026-11-20', tonnes: 800 },
     { id: 3, pit: 'P3', bench: 'B1', shift_date: '2026-11-20', tonnes: 500 },
   ]);
-  await insert('raw_erp', 'afru', [{ MANDT: '100', RUECK: '0000004711', ERSDA: '2026-11-20', ISM01: 7.5 }, { MANDT: '100', RUECK: '0000004712', ERSDA: '2026-11-20', ISM01: 6 }]);
-  await insert('raw_erp', 'cobk', [
+  await insert('curated', 'afru', [{ MANDT: '100', RUECK: '0000004711', ERSDA: '2026-11-20', ISM01: 7.5 }, { MANDT: '100', RUECK: '0000004712', ERSDA: '2026-11-20', ISM01: 6 }]);
+  await insert('curated', 'cobk', [
     { MANDT: '100', KOKRS: '1000', BELNR: '0000100001', BUDAT: '2026-11-20' },
     { MANDT: '100', KOKRS: '1000', BELNR: '0000100002', BUDAT: '2026-11-21' },
   ]);
   const costLine = (BELNR: string, BUZEI: string, WKGBTR: number, WRTTP = '04') => ({ MANDT: '100', KOKRS: '1000', BELNR, BUZEI, OBJNR: 'KS10000000004100', KSTAR: '0000400000', WRTTP, VERSN: '000', WKGBTR });
-  await insert('raw_erp', 'coep', [
+  await insert('curated', 'coep', [
     costLine('0000100001', '001', 6000),
     costLine('0000100001', '002', 1501.5),
     costLine('0000100001', '003', 99999, '01'), // plan, not actual
     costLine('0000100002', '001', 1000),
   ]);
-  await insert('raw_rock_quality', 'analyses', [
+  await insert('curated', 'rock_quality_analyses', [
     { sampleId: 'S-1', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T08:00:00Z', ucsMpa: 90, rqdPercent: 70, gradeCuPercent: 0.5 },
     { sampleId: 'S-2', siteId: 'north-pit', pitId: 'P2', bench: 'B4', sampledAt: '2026-11-20T10:00:00Z', ucsMpa: 110, rqdPercent: 80, gradeCuPercent: 0.7 },
   ]);
@@ -102,4 +102,45 @@ test('the marts views answer the dashboards’ questions over seeded raw data', 
   assert.deepEqual(health.map((h) => [h.jobName, h.lastRows, h.qualityPassed]), [['db-extractor.production.orders', 1500, true], ['s3-avro-sync.file', 40, false]]);
   assert.equal(health[0].lastSuccessAt.value, '2026-11-21T02:00:00.000Z');
   assert.equal(health[0].lastFailureAt.value, '2026-11-22T02:00:00.000Z');
+
+  // Run history keeps every run: an hour that failed stays visible (unrecovered) after another hour succeeds,
+  // until that same hour succeeds; a run killed after START is UNFINISHED; a failure after writing rows is PARTIAL.
+  const phase = (runId: string, jobName: string, eventType: string, eventTime: string, inputs: string[], extra: object = {}) => ({
+    runId, eventType, eventTime, jobNamespace: 'mine-platform', jobName, inputs, outputs: [], event: '{}', ...extra,
+  });
+  const hour05 = ['gs://lake/spool/2026-11-22T05'];
+  const hour06 = ['gs://lake/spool/2026-11-22T06'];
+  await insert('ops', 'pipeline_runs', [
+    phase('h05-a', 'lake-compactor.hourly', 'START', '2026-11-22T06:05:00Z', hour05),
+    phase('h05-a', 'lake-compactor.hourly', 'FAIL', '2026-11-22T06:06:00Z', hour05, { errorMessage: 'spool unreadable' }),
+    phase('h06-a', 'lake-compactor.hourly', 'START', '2026-11-22T07:05:00Z', hour06),
+    phase('h06-a', 'lake-compactor.hourly', 'COMPLETE', '2026-11-22T07:06:00Z', hour06, { rowCount: 10 }),
+    phase('x-1', 'db-extractor.production.extraction_records', 'START', '2026-11-22T08:00:00Z', ['postgres://production/public.extraction_records']),
+    phase('s-1', 's3-avro-sync', 'START', '2026-11-22T08:00:00Z', ['s3://supplier/deliveries/']),
+    phase('s-1', 's3-avro-sync', 'FAIL', '2026-11-22T08:01:00Z', ['s3://supplier/deliveries/'], { rowCount: 40, errorMessage: '1 of 3 files failed' }),
+  ]);
+  const history = async () => Object.fromEntries((await query("SELECT runId, status, recovered, durationSeconds FROM `$p.marts.pipeline_run_history` WHERE runId IN ('h05-a', 'h05-b', 'h06-a', 'x-1', 's-1')")).map((r) => [r.runId, [r.status, r.recovered, r.durationSeconds]]));
+  assert.deepEqual(await history(), { 'h05-a': ['FAIL', false, 60], 'h06-a': ['COMPLETE', true, 60], 'x-1': ['UNFINISHED', false, null], 's-1': ['PARTIAL', false, 60] });
+  await insert('ops', 'pipeline_runs', [
+    phase('h05-b', 'lake-compactor.hourly', 'START', '2026-11-22T08:05:00Z', hour05),
+    phase('h05-b', 'lake-compactor.hourly', 'COMPLETE', '2026-11-22T08:07:00Z', hour05, { rowCount: 12 }),
+  ]);
+  assert.deepEqual((await history())['h05-a'], ['FAIL', true, 60]);
+
+  // Freshness per gated dataset: an objective from the declaration, the lag since the last publication, and whether checks block it now.
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+  await insert('ops', 'pipeline_runs', [
+    phase('g-1', 'quality-gate.raw_production.extraction_records', 'COMPLETE', minutesAgo(30), []),
+    phase('g-2', 'quality-gate.raw_rock_quality.analyses', 'COMPLETE', minutesAgo(120), []),
+    phase('g-3', 'quality-gate.raw_rock_quality.analyses', 'FAIL', minutesAgo(10), [], { errorMessage: 'range:rqdPercent failed' }),
+  ]);
+  const freshness = Object.fromEntries(
+    (await query('SELECT tableId, objectiveSeconds, lagSeconds, withinObjective, blocked FROM `$p.marts.dataset_freshness`')).map((r) => [r.tableId, r]),
+  );
+  assert.equal(Object.keys(freshness).length, qualityGates.length);
+  const production = freshness['raw_production.extraction_records']!;
+  assert.ok(production.lagSeconds >= 30 * 60 && production.lagSeconds < 60 * 60, `lag ${production.lagSeconds}`);
+  assert.deepEqual([production.objectiveSeconds, production.withinObjective, production.blocked], [3 * 3600, true, false]);
+  assert.deepEqual([freshness['raw_rock_quality.analyses']!.blocked, freshness['raw_rock_quality.analyses']!.withinObjective], [true, true]);
+  assert.deepEqual([freshness['ops.vibration_hourly']!.lagSeconds, freshness['ops.vibration_hourly']!.withinObjective], [null, false]);
 });

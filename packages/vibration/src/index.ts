@@ -14,6 +14,7 @@ export {
   type StaLtaCharacteristic,
   type StaLtaEvent,
   type StaLtaOptions,
+  type StaLtaSnapshot,
   type StaLtaTriggerOff,
   type StaLtaTriggerOn,
 } from './sta-lta.js';

@@ -136,6 +136,32 @@ describe('StaLtaDetector', () => {
     }
   });
 
+  it('continues bit for bit from a JSON snapshot, whatever process holds the stream', () => {
+    const signal = quarry(90, { spikeAt: 40 * RATE, burstAt: 60 * RATE }, 5);
+    const whole = new StaLtaDetector().process(signal, RATE, T0);
+    // Hand the stream over through JSON after every 1 s chunk: before warm-up, mid-trigger and after.
+    const events: StaLtaEvent[] = [];
+    let snapshot = JSON.parse(JSON.stringify(new StaLtaDetector().snapshot()));
+    for (let start = 0; start < signal.length; start += RATE) {
+      const detector = StaLtaDetector.restore({}, snapshot);
+      events.push(...detector.process(signal.subarray(start, start + RATE), RATE, timeOf(start)));
+      snapshot = JSON.parse(JSON.stringify(detector.snapshot()));
+    }
+    assert.equal(whole.length, 4);
+    assert.deepEqual(events, whole);
+  });
+
+  it('warms up afresh from a snapshot taken with other windows', () => {
+    const signal = quarry(40, {}, 8);
+    const first = new StaLtaDetector({ ltaSeconds: 5 });
+    first.process(signal.subarray(0, 10 * RATE), RATE, T0);
+    assert.ok(first.isWarmedUp);
+    const restored = StaLtaDetector.restore({ ltaSeconds: 20 }, first.snapshot());
+    restored.process(signal.subarray(10 * RATE, 11 * RATE), RATE, timeOf(10 * RATE));
+    assert.equal(restored.isWarmedUp, false);
+    assert.equal(StaLtaDetector.restore({}, undefined).isWarmedUp, false);
+  });
+
   it('agrees sample for sample with staLtaRatios', () => {
     const signal = quarry(90, { spikeAt: 40 * RATE, burstAt: 60 * RATE }, 6);
     const ratios = staLtaRatios(signal, RATE, 0.5, 30);

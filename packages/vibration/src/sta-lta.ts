@@ -54,6 +54,29 @@ export interface StaLtaTriggerOff {
 
 export type StaLtaEvent = StaLtaTriggerOn | StaLtaTriggerOff;
 
+/**
+ * Everything a detector carries between chunks, as plain JSON-safe numbers. A detector
+ * restored from it continues exactly (bit for bit) where the one that took it stopped, so a
+ * stream can move between processes, or survive a restart, without re-warming.
+ */
+export interface StaLtaSnapshot {
+  readonly version: 1;
+  /** absent before the first chunk and after a restart */
+  readonly run?: {
+    readonly sampleRateHz: number;
+    readonly nSta: number;
+    readonly nLta: number;
+    readonly nextTimeMs: number;
+    readonly seen: number;
+    readonly sta: number;
+    readonly lta: number;
+    readonly seenInRun: number;
+    readonly lastRatio: number;
+  };
+  readonly processed: number;
+  readonly trigger?: { readonly onTimeMs: number; readonly peakRatio: number; readonly peakTimeMs: number };
+}
+
 const DEFAULTS = {
   staSeconds: 0.5,
   ltaSeconds: 30,
@@ -71,9 +94,9 @@ const DEFAULTS = {
  * have been seen.
  */
 class RecursiveStaLta {
-  private seen = 0;
-  private sta = 0;
-  private lta = 0;
+  seen = 0;
+  sta = 0;
+  lta = 0;
 
   constructor(
     readonly nSta: number,
@@ -206,6 +229,62 @@ export class StaLtaDetector {
   /** The ratio at the last processed sample (0 during warm-up). */
   get ratio(): number {
     return this.lastRatio;
+  }
+
+  /** The detector's state, to persist and later hand to `StaLtaDetector.restore`. */
+  snapshot(): StaLtaSnapshot {
+    const core = this.core;
+    return {
+      version: 1,
+      ...(core
+        ? {
+            run: {
+              sampleRateHz: this.sampleRateHz,
+              nSta: core.nSta,
+              nLta: core.nLta,
+              nextTimeMs: this.nextTimeMs,
+              seen: core.seen,
+              sta: core.sta,
+              lta: core.lta,
+              seenInRun: this.seenInRun,
+              lastRatio: this.lastRatio,
+            },
+          }
+        : {}),
+      processed: this.processed,
+      ...(this.triggered ? { trigger: { onTimeMs: this.onTimeMs, peakRatio: this.peakRatio, peakTimeMs: this.peakTimeMs } } : {}),
+    };
+  }
+
+  /**
+   * A detector with `options` that continues from `snapshot`. A snapshot taken with other
+   * window lengths cannot be continued (its averages mean something else): the detector
+   * then starts warm-up afresh, as after a gap.
+   */
+  static restore(options: StaLtaOptions, snapshot: StaLtaSnapshot | undefined): StaLtaDetector {
+    const detector = new StaLtaDetector(options);
+    if (!snapshot || snapshot.version !== 1) return detector;
+    detector.processed = snapshot.processed;
+    const run = snapshot.run;
+    if (!run) return detector;
+    const { nSta, nLta } = windowLengths(detector.options.staSeconds, detector.options.ltaSeconds, run.sampleRateHz);
+    if (nSta !== run.nSta || nLta !== run.nLta) return detector;
+    const core = new RecursiveStaLta(nSta, nLta);
+    core.seen = run.seen;
+    core.sta = run.sta;
+    core.lta = run.lta;
+    detector.core = core;
+    detector.sampleRateHz = run.sampleRateHz;
+    detector.nextTimeMs = run.nextTimeMs;
+    detector.seenInRun = run.seenInRun;
+    detector.lastRatio = run.lastRatio;
+    if (snapshot.trigger) {
+      detector.triggered = true;
+      detector.onTimeMs = snapshot.trigger.onTimeMs;
+      detector.peakRatio = snapshot.trigger.peakRatio;
+      detector.peakTimeMs = snapshot.trigger.peakTimeMs;
+    }
+    return detector;
   }
 
   /** Forgets everything, as if newly constructed. */

@@ -5,6 +5,7 @@ import { TokenAuth, type ApiUser, type Role } from './auth.js';
 import type { TransitionFeed } from './live.js';
 import type { AlarmStore } from './store.js';
 import { CONTROL_ROOM_PAGE } from './control-room.js';
+import { CSRF_HEADER } from './session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,6 +15,9 @@ declare module 'fastify' {
 
 const OPEN_STATES = ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_UNACK'];
 
+/** How often a live stream says whether the feed is connected; the screen calls itself stale after three missed. */
+export const HEARTBEAT_MS = 5_000;
+
 export interface ApiDependencies {
   store: AlarmStore;
   feed: TransitionFeed;
@@ -22,20 +26,23 @@ export interface ApiDependencies {
   streams: Set<import('node:http').ServerResponse>;
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  // EventSource cannot send headers; the stream alone accepts the token as a query parameter.
-  if (request.routeOptions.url === '/alarms/stream') return (request.query as { access_token?: string }).access_token;
-  return undefined;
-}
-
+/**
+ * A bearer token in the Authorization header (API clients), or the control
+ * room's session cookie (the screen, its EventSource). Never a token in the
+ * URL. A cookie-authenticated unsafe request must carry the CSRF header.
+ */
 function requireRole(auth: TokenAuth, role: Role) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const token = bearer(request);
-    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: 'missing bearer token' });
-    const user = auth.authenticate(token);
-    if (!user) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', reason: 'unknown or revoked token' });
+    const header = request.headers.authorization;
+    let user: ApiUser | undefined;
+    if (header?.startsWith('Bearer ')) {
+      user = auth.authenticate(header.slice(7).trim());
+      if (!user) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', reason: 'unknown or revoked token' });
+    } else if (request.sessionUser) {
+      if (request.method !== 'GET' && request.headers[CSRF_HEADER] !== '1') return reply.code(403).send({ error: 'forbidden', reason: `a session request that changes something needs the ${CSRF_HEADER} header` });
+      user = request.sessionUser;
+    }
+    if (!user) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: 'missing bearer token or session' });
     if (!TokenAuth.allows(user, role)) return reply.code(403).send({ error: 'forbidden', reason: `role ${user.role} may not do this; ${role} required` });
     request.user = user;
   };
@@ -83,13 +90,22 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, str
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const send = (event: string, data: unknown, id?: number) => raw.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const onTransition = (transition: AlarmTransition, seq: number) => send('transition', transition, seq);
+    // The screen shows "live" only while these keep coming and say the feed is connected.
+    const onState = (connected: boolean) => send('feed', { connected });
+    // After the feed reconnected, what the screen holds may be stale: a fresh snapshot.
+    const onResync = () => void store.listAlarms({ state: OPEN_STATES, limit: 1000 }).then((alarms) => send('snapshot', { alarms }), () => undefined);
     feed.on('transition', onTransition);
+    feed.on('state', onState);
+    feed.on('resync', onResync);
     send('snapshot', { alarms: await store.listAlarms({ state: OPEN_STATES, limit: 1000 }) });
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    onState(feed.connected);
+    const heartbeat = setInterval(() => onState(feed.connected), HEARTBEAT_MS);
     streams.add(raw);
     request.raw.on('close', () => {
-      clearInterval(keepAlive);
+      clearInterval(heartbeat);
       feed.off('transition', onTransition);
+      feed.off('state', onState);
+      feed.off('resync', onResync);
       streams.delete(raw);
     });
   });

@@ -1,5 +1,5 @@
 import type { MachineryIssueEvent, SensorReading } from '@mine/contracts';
-import type { Counter } from '@mine/platform';
+import type { Counter, Gauge } from '@mine/platform';
 import type { Evaluation, RuleEngine } from './rules/engine.js';
 import type { Rules } from './rules/rules-config.js';
 import type { AlarmStore, AlarmTx } from './store.js';
@@ -11,34 +11,63 @@ import type { AlarmStore, AlarmTx } from './store.js';
  * loses nothing that was acknowledged.
  */
 export class Evaluator {
-  private readonly sensorQueues = new Map<string, Promise<unknown>>();
+  /** Per sensor: the tail of its queue, and whether a packet in it failed. */
+  private readonly sensorQueues = new Map<string, { tail: Promise<void>; failed: boolean }>();
 
   constructor(
     private readonly store: AlarmStore,
     private readonly engine: RuleEngine,
     private readonly rules: Rules,
-    private readonly evaluated?: Counter<'source' | 'outcome'>,
+    /** silentSensors: sensors past their silence limit, per site (the SRE's view of the sensor-health alarms). */
+    private readonly metrics?: { evaluated?: Counter<'source' | 'outcome'>; continuity?: Counter<'continuity'>; silentSensors?: Gauge<'site'> },
   ) {}
 
-  /** Packets of one sensor are evaluated one at a time (STA/LTA and sequence checks need order). */
+  /**
+   * Packets of one sensor are evaluated one at a time, in the order they were handed over
+   * (the subscription delivers a sensor's messages in publish order). Once one fails, the
+   * packets queued behind it fail too, so they come back after it on redelivery instead of
+   * overtaking it.
+   */
   handleReading(reading: SensorReading): Promise<void> {
-    const previous = this.sensorQueues.get(reading.sensorId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.evaluateReading(reading));
-    this.sensorQueues.set(reading.sensorId, next);
-    void next.finally(() => {
-      if (this.sensorQueues.get(reading.sensorId) === next) this.sensorQueues.delete(reading.sensorId);
-    }).catch(() => undefined);
+    let queue = this.sensorQueues.get(reading.sensorId);
+    if (!queue) {
+      queue = { tail: Promise.resolve(), failed: false };
+      this.sensorQueues.set(reading.sensorId, queue);
+    }
+    const current = queue;
+    const next = current.tail.then(async () => {
+      if (current.failed) throw new Error(`an earlier packet of ${reading.sensorId} failed; ${reading.sequence} waits for its redelivery`);
+      try {
+        await this.evaluateReading(reading);
+      } catch (error) {
+        current.failed = true;
+        throw error;
+      }
+    });
+    const tail = next.catch(() => undefined);
+    current.tail = tail;
+    // Nothing queued behind it once it settles: forget the queue, and a failure with it.
+    void tail.then(() => {
+      if (current.tail === tail) this.sensorQueues.delete(reading.sensorId);
+    });
     return next;
   }
 
   private async evaluateReading(reading: SensorReading): Promise<void> {
     const rules = this.rules.for(reading.site, reading.zone);
     const outcome = await this.store.transaction(async (tx) => {
-      if (!(await tx.firstDelivery('sensor-readings', `${reading.sensorId}:${reading.sequence}`))) return 'duplicate';
-      const sensor = await tx.lockSensor(reading.sensorId);
-      const packet = this.engine.evaluatePacket(reading, sensor?.lastSequence);
-      await tx.recordPacket({ ...reading, ppv: packet.ppvMmS ?? 0 });
+      await tx.lockStream('sensor', reading.sensorId);
+      const key = `${reading.sensorId}:${reading.bootId ?? ''}:${reading.sequence}:${reading.startTime}`;
+      if (!(await tx.firstDelivery('sensor-readings', key))) return undefined;
+      const packet = this.engine.evaluatePacket(reading, await tx.sensorMemory(reading.sensorId));
+      await tx.recordPacket(
+        { sensorId: reading.sensorId, site: reading.site, zone: reading.zone, ppv: packet.ppvMmS ?? 0, newest: packet.continuity !== 'late', reset: packet.continuity === 'reset' },
+        packet.memory,
+      );
       await tx.recordZonePpv(reading.site, reading.zone, reading.startTime, packet.ppvMmS ?? 0);
+      // New events and the zone rules that count them are serialised per zone, so two sensors'
+      // simultaneous events are never each counted without the other.
+      if (packet.events.length > 0) await tx.lockStream('zone', `${reading.site}/${reading.zone}`);
       await tx.recordEvents(packet.events);
       await this.apply(tx, packet, rules.holdSeconds * 1000);
 
@@ -46,28 +75,33 @@ export class Evaluator {
       const lookbackMs = Math.max(rules.seismic.rateWindowSeconds, rules.forecast.windowSeconds * rules.forecast.windows) * 1000;
       const times = await tx.zoneEventTimes(reading.site, reading.zone, packetEndMs - lookbackMs);
       await this.apply(tx, this.engine.evaluateZone(reading.site, reading.zone, times, packetEndMs), rules.holdSeconds * 1000);
-      return 'evaluated';
+      return packet.continuity;
     });
-    this.evaluated?.inc({ source: 'sensor-readings', outcome });
+    this.metrics?.evaluated?.inc({ source: 'sensor-readings', outcome: outcome ? 'evaluated' : 'duplicate' });
+    if (outcome) this.metrics?.continuity?.inc({ continuity: outcome });
   }
 
   async handleIssue(event: MachineryIssueEvent): Promise<void> {
     const holdMs = this.rules.for(event.siteId).holdSeconds * 1000;
     const outcome = await this.store.transaction(async (tx) => {
       if (!(await tx.firstDelivery('machinery-issues', event.eventId))) return 'duplicate';
+      if (!(await tx.newestIssueEvent(event))) return 'superseded';
       await tx.trackIssue(event);
       await this.apply(tx, this.engine.evaluateIssue(event), holdMs);
       return 'evaluated';
     });
-    this.evaluated?.inc({ source: 'machinery-issues', outcome });
+    this.metrics?.evaluated?.inc({ source: 'machinery-issues', outcome });
   }
 
   /** Time-driven rules: silent sensors and overdue high-severity issues. */
   async sweep(nowMs: number): Promise<void> {
+    const silentBySite = new Map<string, number>();
     for (const sensor of await this.store.sensors()) {
       const observation = this.engine.silentSensorObservation({ ...sensor, lastPacketAtMs: Date.parse(sensor.receivedAt) }, nowMs);
+      silentBySite.set(sensor.site, (silentBySite.get(sensor.site) ?? 0) + (observation ? 1 : 0));
       if (observation) await this.store.transaction((tx) => tx.observe(observation));
     }
+    for (const [site, count] of silentBySite) this.metrics?.silentSensors?.set({ site }, count);
     // The store returns every open high-severity issue; the rules decide, per site, which are past their SLA.
     for (const issue of await this.store.openHighSeverityIssues()) {
       const observation = this.engine.evaluateOverdueIssue(issue, nowMs);

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { AlarmLevel, AlarmState, AlarmTransition } from '@mine/contracts';
 import { LEVEL_RANK } from './rules/limits.js';
-import type { Normal, Observation, SeismicEvent } from './rules/engine.js';
+import type { StaLtaSnapshot } from '@mine/vibration';
+import { OutboxStore } from './outbox.js';
+import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory } from './rules/engine.js';
 
 /** The notification channel replicas LISTEN on to feed their live streams. */
 export const TRANSITION_CHANNEL = 'alarm_transitions';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** A quoted SQL identifier. */
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Alarm state in PostgreSQL: one open alarm per (rule, subject), every
@@ -17,11 +20,17 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export class AlarmStore {
   private readonly s: string;
 
+  /** The outbox's delivery rows, one per transition and channel. */
+  readonly outbox: OutboxStore;
+
   constructor(
     readonly pool: pg.Pool,
     schema: string,
+    /** notification channels: each transition gets a delivery row for each */
+    private readonly channels: string[] = [],
   ) {
     this.s = ident(schema);
+    this.outbox = new OutboxStore(pool, this.s);
   }
 
   async migrate(): Promise<void> {
@@ -93,6 +102,25 @@ export class AlarmStore {
         max_ppv double precision NOT NULL,
         PRIMARY KEY (site, zone, minute)
       );
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS boot_id text;
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS detector jsonb;
+      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS sequence_resets integer NOT NULL DEFAULT 0;
+      CREATE TABLE IF NOT EXISTS ${s}.deliveries (
+        channel text NOT NULL,
+        transition_seq bigint NOT NULL REFERENCES ${s}.transitions (seq),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        claimed_until timestamptz,
+        delivered_at timestamptz,
+        last_error text,
+        PRIMARY KEY (channel, transition_seq)
+      );
+      CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (channel, transition_seq) WHERE delivered_at IS NULL;
+      CREATE TABLE IF NOT EXISTS ${s}.issue_positions (
+        issue_id text PRIMARY KEY,
+        occurred_at timestamptz NOT NULL,
+        status text NOT NULL
+      );
       CREATE TABLE IF NOT EXISTS ${s}.open_issues (
         issue_id text PRIMARY KEY,
         site_id text NOT NULL,
@@ -101,6 +129,16 @@ export class AlarmStore {
         opened_at timestamptz NOT NULL
       );
     `);
+    await this.adoptUndispatched();
+  }
+
+  /** Transitions recorded before the outbox (never handed to a channel) get their delivery rows. */
+  private async adoptUndispatched(): Promise<void> {
+    await this.pool.query(
+      `WITH pending AS (UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE dispatched_at IS NULL RETURNING seq)
+       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, pending.seq FROM pending, unnest($1::text[]) AS channel ON CONFLICT DO NOTHING`,
+      [this.channels],
+    );
   }
 
   /** Runs `work` in a transaction; the transitions it records are NOTIFYed on commit. */
@@ -108,7 +146,7 @@ export class AlarmStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const tx = new AlarmTx(client, this.s);
+      const tx = new AlarmTx(client, this.s, this.channels);
       const result = await work(tx);
       if (tx.recorded > 0) await client.query(`SELECT pg_notify($1, '')`, [TRANSITION_CHANNEL]);
       await client.query('COMMIT');
@@ -149,73 +187,30 @@ export class AlarmStore {
     return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
   }
 
+  async transitionsIn(seqs: number[]): Promise<{ seq: number; body: AlarmTransition }[]> {
+    const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [seqs]);
+    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+  }
+
   async lastTransitionSeq(): Promise<number> {
     const { rows } = await this.pool.query(`SELECT COALESCE(MAX(seq), 0) AS seq FROM ${this.s}.transitions`);
     return Number(rows[0].seq);
   }
 
-  async pendingTransitions(limit: number): Promise<{ seq: number; body: AlarmTransition }[]> {
-    const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
-    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
-  }
-
-  async markDispatched(transitionIds: string[]): Promise<void> {
-    await this.pool.query(`UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE transition_id = ANY($1)`, [transitionIds]);
-  }
-
-  /** Queues one notification per transition and target; re-queuing the same pair is a no-op. */
-  async enqueueNotifications(transitionIds: string[], targets: string[]): Promise<void> {
-    for (const target of targets) {
-      await this.pool.query(
-        `INSERT INTO ${this.s}.notifications (transition_id, target, status)
-         SELECT unnest($1::uuid[]), $2, 'pending' ON CONFLICT DO NOTHING`,
-        [transitionIds, target],
-      );
-    }
-  }
-
-  /**
-   * Claims pending notifications (and ones a crashed replica left "sending" for
-   * over a minute); a claimed notification is not handed out again.
-   */
-  async claimNotifications(limit: number): Promise<{ transitionId: string; target: string; body: AlarmTransition }[]> {
-    const { rows } = await this.pool.query(
-      `UPDATE ${this.s}.notifications n SET status = 'sending', updated_at = now()
-       FROM ${this.s}.transitions t
-       WHERE t.transition_id = n.transition_id
-         AND (n.transition_id, n.target) IN (
-           SELECT transition_id, target FROM ${this.s}.notifications
-           WHERE status = 'pending' OR (status = 'sending' AND updated_at < now() - interval '1 minute')
-           ORDER BY updated_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING n.transition_id, n.target, t.body`,
-      [limit],
-    );
-    return rows.map((r) => ({ transitionId: r.transition_id, target: r.target, body: r.body }));
-  }
-
-  async finishNotification(transitionId: string, target: string, outcome: { status: 'delivered' | 'dead'; attempts: number; error?: string }): Promise<void> {
-    await this.pool.query(
-      `UPDATE ${this.s}.notifications SET status = $3, attempts = $4, last_error = $5, updated_at = now() WHERE transition_id = $1 AND target = $2`,
-      [transitionId, target, outcome.status, outcome.attempts, outcome.error ?? null],
-    );
-  }
-
-  /** Delivery state of the given transitions' notifications. */
-  async notifications(transitionIds: string[]) {
-    const { rows } = await this.pool.query(
-      `SELECT transition_id, target, status, attempts, last_error FROM ${this.s}.notifications WHERE transition_id = ANY($1::uuid[]) ORDER BY updated_at`,
-      [transitionIds],
-    );
-    return rows;
+  /** Delivery state of the given transitions on every channel. */
+  notifications(transitionIds: string[]) {
+    return this.outbox.forTransitions(transitionIds);
   }
 
   async sensors() {
-    const { rows } = await this.pool.query(`SELECT sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at FROM ${this.s}.sensors ORDER BY sensor_id`);
+    const { rows } = await this.pool.query(`SELECT sensor_id, site, zone, boot_id, last_sequence, sequence_resets, last_packet_at, last_ppv, received_at FROM ${this.s}.sensors ORDER BY sensor_id`);
     return rows.map((r) => ({
       sensorId: r.sensor_id as string,
       site: r.site as string,
       zone: r.zone as string,
+      bootId: (r.boot_id as string | null) ?? undefined,
       lastSequence: Number(r.last_sequence),
+      sequenceResets: Number(r.sequence_resets),
       lastPacketAt: (r.last_packet_at as Date).toISOString(),
       lastPpvMmS: r.last_ppv as number | null,
       receivedAt: (r.received_at as Date).toISOString(),
@@ -261,6 +256,7 @@ export class AlarmTx {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly s: string,
+    private readonly channels: string[],
   ) {}
 
   /** True the first time a message key is seen; redelivered messages are skipped. */
@@ -269,21 +265,37 @@ export class AlarmTx {
     return rowCount === 1;
   }
 
-  async lockSensor(sensorId: string): Promise<{ lastSequence: number } | undefined> {
-    const { rows } = await this.client.query(`SELECT last_sequence FROM ${this.s}.sensors WHERE sensor_id = $1 FOR UPDATE`, [sensorId]);
-    return rows[0] ? { lastSequence: Number(rows[0].last_sequence) } : undefined;
+  /**
+   * Serialises the work on one sensor's stream across replicas until the transaction ends
+   * (also for a sensor without a row yet, which a row lock could not cover).
+   */
+  async lockStream(kind: 'sensor' | 'zone', key: string): Promise<void> {
+    await this.client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`${this.s}.${kind}`, key]);
   }
 
-  async recordPacket(p: { sensorId: string; site: string; zone: string; sequence: number; startTime: string; ppv: number }): Promise<void> {
+  /** What the rules remember of a sensor: its stream position and STA/LTA detector. */
+  async sensorMemory(sensorId: string): Promise<SensorMemory> {
+    const { rows } = await this.client.query(`SELECT boot_id, last_sequence, last_packet_at, detector FROM ${this.s}.sensors WHERE sensor_id = $1`, [sensorId]);
+    const row = rows[0];
+    if (!row) return {};
+    return {
+      position: { bootId: (row.boot_id as string | null) ?? undefined, lastSequence: Number(row.last_sequence), lastPacketAtMs: (row.last_packet_at as Date).getTime() },
+      ...(row.detector ? { detector: row.detector as StaLtaSnapshot } : {}),
+    };
+  }
+
+  /** Stores the sensor's memory after a packet, with the packet's PPV when it is the newest. */
+  async recordPacket(p: { sensorId: string; site: string; zone: string; ppv: number; newest: boolean; reset: boolean }, memory: PacketEvaluation['memory']): Promise<void> {
+    const { position } = memory;
     await this.client.query(
-      `INSERT INTO ${this.s}.sensors (sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, now())
+      `INSERT INTO ${this.s}.sensors (sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at, boot_id, detector)
+       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
        ON CONFLICT (sensor_id) DO UPDATE SET site = EXCLUDED.site, zone = EXCLUDED.zone,
-         last_sequence = GREATEST(${this.s}.sensors.last_sequence, EXCLUDED.last_sequence),
-         last_packet_at = GREATEST(${this.s}.sensors.last_packet_at, EXCLUDED.last_packet_at),
-         last_ppv = CASE WHEN EXCLUDED.last_sequence >= ${this.s}.sensors.last_sequence THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
+         last_sequence = EXCLUDED.last_sequence, last_packet_at = EXCLUDED.last_packet_at, boot_id = EXCLUDED.boot_id, detector = EXCLUDED.detector,
+         last_ppv = CASE WHEN $9 THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
+         sequence_resets = ${this.s}.sensors.sequence_resets + CASE WHEN $10 THEN 1 ELSE 0 END,
          received_at = now()`,
-      [p.sensorId, p.site, p.zone, p.sequence, p.startTime, p.ppv],
+      [p.sensorId, p.site, p.zone, position.lastSequence, new Date(position.lastPacketAtMs), p.ppv, position.bootId ?? null, memory.detector ? JSON.stringify(memory.detector) : null, p.newest, p.reset],
     );
   }
 
@@ -307,6 +319,21 @@ export class AlarmTx {
   async zoneEventTimes(site: string, zone: string, sinceMs: number): Promise<number[]> {
     const { rows } = await this.client.query(`SELECT on_time FROM ${this.s}.seismic_events WHERE site = $1 AND zone = $2 AND on_time >= $3 ORDER BY on_time`, [site, zone, new Date(sinceMs)]);
     return rows.map((r) => (r.on_time as Date).getTime());
+  }
+
+  /**
+   * Applies issue events in the order they happened, not the order they arrived: true when the
+   * event is the newest seen for its issue (and becomes its position), false for an older one,
+   * which then changes nothing (a `resolved` that overtook its `created` stays resolved).
+   */
+  async newestIssueEvent(issue: { issueId: string; occurredAt: string; status: string }): Promise<boolean> {
+    const { rowCount } = await this.client.query(
+      `INSERT INTO ${this.s}.issue_positions AS p (issue_id, occurred_at, status) VALUES ($1, $2, $3)
+       ON CONFLICT (issue_id) DO UPDATE SET occurred_at = EXCLUDED.occurred_at, status = EXCLUDED.status
+       WHERE p.occurred_at <= EXCLUDED.occurred_at`,
+      [issue.issueId, issue.occurredAt, issue.status],
+    );
+    return rowCount === 1;
   }
 
   async trackIssue(issue: { issueId: string; siteId: string; machineId: string; severity: string; status: string; occurredAt: string }): Promise<void> {
@@ -395,7 +422,12 @@ export class AlarmTx {
       ...(actor ? { actor } : {}),
       details: a.details,
     };
-    await this.client.query(`INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body) VALUES ($1, $2, $3)`, [transition.transitionId, alarmId, transition]);
+    // The transition and its delivery rows, one per channel, in one statement.
+    await this.client.query(
+      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body, dispatched_at) VALUES ($1, $2, $3, now()) RETURNING seq)
+       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, t.seq FROM t, unnest($4::text[]) AS channel`,
+      [transition.transitionId, alarmId, transition, this.channels],
+    );
     this.recorded += 1;
   }
 }

@@ -1,43 +1,68 @@
-// The hourly compaction job (a CronJob): compacts the previous hour, or the hours given.
-//   node dist/compact-main.js                      the hour before the current one
-//   node dist/compact-main.js 2026-11-24T05 ...    those hours (a backfill or a late-packet rerun)
+// The hourly compaction job (a CronJob). Finds its work from durable state, not the clock:
+//   node dist/compact-main.js                      every hour whose spool changed since it was last compacted
+//   node dist/compact-main.js 2026-11-24T05 ...    also those hours, compacted again whatever their state
 import { randomUUID } from 'node:crypto';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, loadConfig } from '@mine/platform';
+import { RunAnnouncer, createBigQuery, createLineage, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
-import { compactHour } from './compact.js';
 import { openDuckDb } from './parquet.js';
+import { compactionQuality, emptyHourError } from './quality.js';
+import { runCompaction } from './run.js';
 
 const config = loadConfig(LakeCompactorEnv);
-const logger = createLogger({ service: `${SERVICE}-hourly`, level: config.LOG_LEVEL }).child({ run: randomUUID() });
+const runId = randomUUID();
+const logger = createLogger({ service: `${SERVICE}-hourly`, level: config.LOG_LEVEL }).child({ run: runId });
 const storage = createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT });
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
-const lineage = new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger);
+const lineage = createLineage(config, { logger, bigquery });
 const bucket = storage.bucket(lakeBucketName(config));
 const [dataset, table] = config.FEATURES_TABLE.split('.');
 
-const hours = process.argv.slice(2).map((h) => new Date(`${h.length === 13 ? `${h}:00:00` : h}Z`.replace(/ZZ$/, 'Z')));
-if (hours.length === 0) hours.push(new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000));
-if (hours.some((h) => Number.isNaN(h.getTime()))) {
-  logger.fatal({ args: process.argv.slice(2) }, 'hours must look like 2026-11-24T05');
+const force = process.argv.slice(2);
+if (force.some((h) => !/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(h) || Number.isNaN(Date.parse(`${h}:00:00Z`)))) {
+  logger.fatal({ args: force }, 'hours must look like 2026-11-24T05');
   process.exit(2);
 }
 
-const duckdb = await openDuckDb();
-let failed = 0;
-for (const [i, hour] of hours.entries()) {
-  const run = await lineage.startRun('lake-compactor.hourly', [{ namespace: `gs://${bucket.name}`, name: `spool/${hour.toISOString().slice(0, 13)}` }]);
-  try {
-    const result = await compactHour(hour, { bucket, duckdb, workDir: config.WORK_DIR, logger, staLta: staLtaOptions(config), ...(dataset && table ? { features: { bigquery, dataset, table } } : {}) });
-    await run.complete(
-      result.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! }))),
-      [{ assertion: 'no_duplicate_packets_after_dedupe', success: true }],
-    );
-    logger.info({ progress: `${i + 1}/${hours.length}`, ...result }, 'compacted');
-  } catch (error) {
-    failed += 1;
-    logger.error({ err: error, hour: hour.toISOString() }, 'compaction failed');
-    await run.fail(error as Error);
-  }
+const result = await runCompaction({
+  bucket,
+  duckdb: await openDuckDb(config),
+  workDir: config.WORK_DIR,
+  logger,
+  runId,
+  force,
+  settleMs: config.SETTLE_SECONDS * 1000,
+  leaseMs: config.LEASE_SECONDS * 1000,
+  staLta: staLtaOptions(config),
+  ...(dataset && table ? { features: { bigquery, dataset, table } } : {}),
+  onHour: {
+    async start(hour) {
+      const run = await lineage.startRun('lake-compactor.hourly', [{ namespace: `gs://${bucket.name}`, name: `spool/${hour}` }]);
+      return {
+        complete: (r) => {
+          const outputs = r.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! })));
+          const quality = compactionQuality(r);
+          const failure = emptyHourError(r) ?? (quality.every((a) => a.success) ? undefined : new Error(`compaction checks failed: ${quality.filter((a) => !a.success).map((a) => a.assertion).join(', ')}`));
+          return failure ? run.fail(failure, outputs, quality) : run.complete(outputs, quality);
+        },
+        fail: (error) => run.fail(error),
+      };
+    },
+  },
+});
+logger.info({ compacted: result.compacted.map((c) => c.hour), failed: result.failed, skipped: result.skipped, record: result.record }, 'compaction run finished');
+// Every run announces the features table (also when nothing was new), so a lost announcement is healed by the next run;
+// one that fails fails the job, whose retry announces again (the compaction itself is then a no-op).
+if (dataset && table) {
+  await new RunAnnouncer(createPubSub(config.GCP_PROJECT_ID), config.RUN_COMPLETED_TOPIC).announce({
+    runId,
+    job: 'lake-compactor.hourly',
+    status: result.failed.length ? 'PARTIAL' : 'COMPLETE',
+    completedAt: new Date().toISOString(),
+    outputs: [{ table: `${dataset}.${table}`, rowsWritten: result.compacted.reduce((sum, c) => sum + c.result.sites.reduce((n, s) => n + s.sensors, 0), 0) }],
+  }).catch((error) => {
+    logger.error({ err: error }, 'run-completed announcement failed; the quality gate is not triggered until the next run');
+    result.failed.push({ hour: 'announcement', error: (error as Error).message });
+  });
 }
-process.exitCode = failed ? 1 : 0;
+process.exitCode = result.failed.length ? 1 : 0;

@@ -1,13 +1,15 @@
-import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { listValue, type DuckDBConnection } from '@duckdb/node-api';
+import { HourlyVibrationFeatures, toBigQuerySchema } from '@mine/contracts';
 import type { Logger } from '@mine/platform';
 import { StaLtaDetector, packetFeatures, type StaLtaOptions } from '@mine/vibration';
 import { sqlString } from './parquet.js';
 import { hourPrefix } from './spool.js';
+import type { SpoolObject } from './state.js';
 
 export interface CompactionOptions {
   bucket: Bucket;
@@ -45,10 +47,11 @@ const PART = 'part-00000.parquet';
  * rather than duplicates. Duplicated packets (redeliveries) are dropped by
  * sensor id + sequence.
  */
-export async function compactHour(hourStart: Date, options: CompactionOptions): Promise<CompactionResult> {
+export async function compactHour(hourStart: Date, spool: SpoolObject[], options: CompactionOptions): Promise<CompactionResult> {
   const { bucket, duckdb, logger } = options;
   const iso = hourStart.toISOString();
-  const [files] = await bucket.getFiles({ prefix: hourPrefix('spool', iso) });
+  // Exactly the manifest's objects, at the generations it names: what the compaction record will say was covered.
+  const files = spool.map((o) => bucket.file(o.name, { generation: Number(o.generation) }));
   const result: CompactionResult = { hourStart: `${iso.slice(0, 13)}:00:00.000Z`, spoolFiles: files.length, spoolPackets: 0, duplicates: 0, sites: [] };
   if (files.length === 0) return result;
 
@@ -146,32 +149,48 @@ async function compactSite(site: string, hourIso: string, dir: string, options: 
     // add the partition keys as columns, which real BigQuery only does when asked to.
     const staged = `staging/hourly/${site}_${hourIso.slice(0, 13).replace(':', '')}.parquet`;
     await bucket.upload(hourlyPath, { destination: staged, resumable: false, validation: 'crc32c' });
-    await loadHourly(site, hourIso, `gs://${bucket.name}/${staged}`, hourlyPath, options.features);
+    await loadHourly(site, hourIso, `gs://${bucket.name}/${staged}`, options.features);
   }
   return { site, packets: rows.length, rawRows, sensors, objects };
 }
 
 /**
- * Replaces the site's hour in BigQuery. The load job's id is derived from the
- * file's content: if that job already ran, this exact hour is loaded and
- * nothing is done; otherwise the hour's rows are deleted and the file loaded.
+ * Replaces the site's hour in BigQuery in one step: the file is loaded into a
+ * staging table, then one transaction deletes the hour's rows and inserts the
+ * staged ones. A crash leaves either the old hour or the new one, never an
+ * empty or doubled hour; concurrent replaces of one hour serialise (BigQuery
+ * aborts the conflicting transaction, and the run fails and is retried).
  */
-async function loadHourly(site: string, hourIso: string, uri: string, localPath: string, target: { bigquery: BigQuery; dataset: string; table: string }) {
+async function loadHourly(site: string, hourIso: string, uri: string, target: { bigquery: BigQuery; dataset: string; table: string }) {
   const { bigquery, dataset, table } = target;
-  const digest = createHash('sha256').update(`${bigquery.projectId}.${dataset}.${table}\n`).update(await readFile(localPath)).digest('hex').slice(0, 16);
-  const jobId = `lake_hourly_${site.replace(/[^A-Za-z0-9_-]/g, '_')}_${hourIso.slice(0, 13).replace(/[^0-9]/g, '')}_${digest}`;
-  const existing = await bigquery
-    .job(jobId)
-    .getMetadata()
-    .then(([metadata]) => metadata as { status?: { state?: string; errorResult?: unknown } }, () => undefined);
-  if (existing?.status?.state === 'DONE' && !existing.status.errorResult) return;
-  await bigquery.query({
-    query: `DELETE FROM \`${dataset}.${table}\` WHERE site = @site AND hourStart = TIMESTAMP(@hourStart)`,
-    params: { site, hourStart: `${hourIso.slice(0, 13)}:00:00+00` },
+  const staging = `_staging_${table}_${site.replace(/[^A-Za-z0-9_]/g, '_')}_${hourIso.slice(0, 13).replace(/[^0-9]/g, '')}_${randomUUID().slice(0, 8)}`;
+  const columns = Object.keys(HourlyVibrationFeatures.properties).map((c) => `\`${c}\``).join(', ');
+  const [load] = await bigquery.createJob({
+    configuration: {
+      load: {
+        sourceUris: [uri],
+        sourceFormat: 'PARQUET',
+        writeDisposition: 'WRITE_TRUNCATE',
+        createDisposition: 'CREATE_IF_NEEDED',
+        schema: { fields: toBigQuerySchema(HourlyVibrationFeatures) },
+        destinationTable: { projectId: bigquery.projectId, datasetId: dataset, tableId: staging },
+      },
+    },
   });
-  const [job] = await bigquery.createJob({
-    jobId,
-    configuration: { load: { sourceUris: [uri], sourceFormat: 'PARQUET', writeDisposition: 'WRITE_APPEND', destinationTable: { projectId: bigquery.projectId, datasetId: dataset, tableId: table } } },
-  });
-  await job.promise();
+  await load.promise();
+  try {
+    // Literals, not parameters: the emulator runs a script without its parameters (real BigQuery takes both).
+    const where = `site = ${bigQueryString(site)} AND hourStart = TIMESTAMP ${bigQueryString(`${hourIso.slice(0, 13)}:00:00+00`)}`;
+    const [job] = await bigquery.createQueryJob({
+      query: `BEGIN TRANSACTION;
+        DELETE FROM \`${dataset}.${table}\` WHERE ${where};
+        INSERT INTO \`${dataset}.${table}\` (${columns}) SELECT ${columns} FROM \`${dataset}.${staging}\` WHERE ${where};
+        COMMIT TRANSACTION;`,
+    });
+    await job.getQueryResults();
+  } finally {
+    await bigquery.dataset(dataset).table(staging).delete().catch(() => undefined);
+  }
 }
+
+const bigQueryString = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;

@@ -1,4 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { canonicalTimestamp, type SensorReading } from '@mine/contracts';
 
@@ -6,9 +8,19 @@ import { canonicalTimestamp, type SensorReading } from '@mine/contracts';
 export const SPOOL_COLUMNS = `sensorId VARCHAR, sequence BIGINT, site VARCHAR, zone VARCHAR, startTime TIMESTAMPTZ,
   sampleRateHz DOUBLE, receivedAt TIMESTAMPTZ, x DOUBLE[], y DOUBLE[], z DOUBLE[]`;
 
-/** An in-process DuckDB, used as the Parquet writer and the compaction engine. */
-export async function openDuckDb(): Promise<DuckDBConnection> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '2' });
+/**
+ * An in-process DuckDB, used as the Parquet writer and the compaction engine.
+ * Bounded: past `memoryLimit` it spills to a temp directory under `workDir`
+ * (the scratch volume), and it need not keep insertion order (every output
+ * orders explicitly), which lets it stream.
+ */
+export async function openDuckDb(limits: { DUCKDB_MEMORY_LIMIT?: string; WORK_DIR?: string } = {}): Promise<DuckDBConnection> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: '2',
+    memory_limit: limits.DUCKDB_MEMORY_LIMIT ?? '1GB',
+    temp_directory: join(limits.WORK_DIR ?? tmpdir(), 'duckdb-spill'),
+    preserve_insertion_order: 'false',
+  });
   const connection = await instance.connect();
   await connection.run(`SET TimeZone = 'UTC'`);
   return connection;

@@ -9,7 +9,7 @@ import { SensorStream, blastSource, mineLayout } from '@mine/simulator';
 import { stackEnv, uniqueName, waitFor } from '@mine/testkit';
 import { packetFeatures } from '@mine/vibration';
 import { buildSpoolService, staLtaOptions } from '../src/app.js';
-import { compactHour } from '../src/compact.js';
+import { runCompaction } from '../src/run.js';
 import { LakeCompactorEnv } from '../src/config.js';
 import { openDuckDb, sqlString } from '../src/parquet.js';
 
@@ -116,8 +116,10 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
 
   // Each sensor sends 30 s, the blast comes 10.3 s in: a 5 s long window lets the detector warm up before it.
   const staLta = { ltaSeconds: 5 };
-  const options = { bucket, duckdb, workDir: config.WORK_DIR, logger, staLta, features: { bigquery, dataset: dataset.id!, table: 'vibration_hourly' } };
-  const first = await compactHour(HOUR, options);
+  const options = { bucket, duckdb, workDir: config.WORK_DIR, logger, staLta, features: { bigquery, dataset: dataset.id!, table: 'vibration_hourly' }, settleMs: 0, leaseMs: 60_000 };
+  const firstRun = await runCompaction(options);
+  assert.deepEqual(firstRun.compacted.map((c) => c.hour), ['2026-11-20T05'], `the pending hour found from the spool, no hour named ${JSON.stringify([firstRun.failed, firstRun.skipped])}`);
+  const first = firstRun.compacted[0]!.result;
   assert.equal(first.spoolPackets - first.duplicates, sent.length, 'duplicates removed, nothing lost');
   assert.ok(first.duplicates >= 15, `redelivered packets dropped (${first.duplicates})`);
   assert.deepEqual(first.sites.map((s) => s.site), ['north-pit', 'south-decline']);
@@ -149,16 +151,17 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
   // The blast is one STA/LTA event on the sensor that felt it; background noise triggers none.
   assert.deepEqual(rows.map((r) => r.seismicEvents), [1, 0, 0, 0]);
 
-  // A rerun replaces: same objects, same rows in BigQuery.
-  const again = await compactHour(HOUR, options);
+  // Nothing changed, nothing to do; a forced rerun replaces: same objects, same rows in BigQuery.
+  assert.deepEqual((await runCompaction(options)).compacted, []);
+  const again = (await runCompaction({ ...options, force: ['2026-11-20T05'] })).compacted[0]!.result;
   assert.deepEqual(again.sites.map((s) => [s.rawRows, s.objects]), first.sites.map((s) => [s.rawRows, s.objects]));
   const [[{ n }]] = await bigquery.query({ query: `SELECT count(*) AS n FROM \`${env.projectId}.${dataset.id}.vibration_hourly\`` });
   assert.equal(n, 4);
 
-  // A late packet is folded in by recompacting its hour.
+  // A late packet is folded in by the next run, which finds its hour changed.
   const late = sent[5]!;
   await topic.publishMessage({ json: { ...late, sequence: 1000, receivedAt: new Date(HOUR.getTime() + 7_200_000).toISOString() } });
   await waitFor(async () => ((await countSpooled()).distinct === sent.length + 1 ? true : undefined), { timeoutMs: 20_000, what: 'late packet spooled' });
-  const recompacted = await compactHour(HOUR, options);
-  assert.equal(recompacted.spoolPackets - recompacted.duplicates, sent.length + 1);
+  const recompacted = (await runCompaction(options)).compacted;
+  assert.deepEqual(recompacted.map((c) => [c.hour, c.packets]), [['2026-11-20T05', sent.length + 1]]);
 });

@@ -118,4 +118,9 @@ test('through the subscription: an impossible date dead-letters only its message
     'geo-002/1@2026-11-20T05:00:03.000Z',
     'geo-004/1@2026-11-20T05:00:05.000Z',
   ]);
+  // Nothing compacted yet: the service says how far behind the lake is.
+  await service.measureFreshness();
+  const metrics = (await service.app.inject('/metrics')).body;
+  assert.match(metrics, /lake_compactor_lake_pending_hours\{[^}]*\} 1\n/);
+  assert.match(metrics, /lake_compactor_lake_behind_seconds\{hour="2026-11-20T05"[^}]*\} \d/);
 });

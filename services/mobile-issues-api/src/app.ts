@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Type } from '@sinclair/typebox';
 import type { PubSub } from '@google-cloud/pubsub';
 import { IssueEventInput, compileValidator, describeIssues, type MachineryIssueEvent } from '@mine/contracts';
-import { Counter, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { Counter, Publisher, createMetrics, observability, pubsubDataset, pubsubMetrics, startStreamLineage, type Logger } from '@mine/platform';
 import { JwtAuth, type AppUser } from './auth.js';
 import type { MobileIssuesConfig } from './config.js';
 import { maskPii, pseudonymise } from './pii.js';
@@ -42,7 +42,14 @@ declare module 'fastify' {
  */
 export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; logger: Logger; pubsub: PubSub; auth?: JwtAuth }) {
   const { config, logger } = deps;
-  const auth = deps.auth ?? new JwtAuth({ jwksUrl: config.JWKS_URL, jwksJson: config.JWKS_JSON, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const auth = deps.auth ?? new JwtAuth({
+      jwksUrl: config.JWKS_URL,
+      jwksJson: config.JWKS_JSON,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      algorithms: config.JWT_ALGORITHMS.split(','),
+      clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+    });
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   const store = new IssueStore(pool, config.PG_SCHEMA);
@@ -50,7 +57,9 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
   const { registry, prefix } = createMetrics(SERVICE);
   const outcomes = new Counter({ name: `${prefix}events_total`, help: 'issue events by outcome', labelNames: ['status', 'code'] as const, registers: [registry] });
   const piiMasked = new Counter({ name: `${prefix}pii_masked_total`, help: 'PII occurrences masked in free text', registers: [registry] });
-  const publisher = new Publisher(deps.pubsub, config.ISSUES_TOPIC, { maxMilliseconds: 5, metrics: pubsubMetrics(registry, prefix) });
+  const output = pubsubDataset(config.GCP_PROJECT_ID, config.ISSUES_TOPIC);
+  const lineage = await startStreamLineage(config, { logger: deps.logger }, SERVICE, { inputs: [{ namespace: 'https', name: 'mobile-issues-api/v1/issues' }], outputs: [output] });
+  const publisher = new Publisher(deps.pubsub, config.ISSUES_TOPIC, { maxMilliseconds: 5, metrics: pubsubMetrics(registry, prefix), lineage: { stream: lineage, dataset: output.name } });
   const pseudonym = (id: string) => pseudonymise(id, config.PSEUDONYM_KEY);
   const mask = (text: string | undefined) => {
     if (text === undefined) return undefined;
@@ -142,6 +151,10 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await auth.authenticate(request.headers.authorization);
     if ('status' in result) {
+      if (result.status === 503) {
+        request.log.error({ err: result.cause }, 'identity provider keys unavailable');
+        return reply.code(503).header('retry-after', 5).send({ error: 'unavailable', reason: result.reason });
+      }
       const header = result.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
       return reply.code(result.status).headers(header).send({ error: result.status === 401 ? 'unauthorized' : 'forbidden', reason: result.reason });
     }
@@ -204,6 +217,7 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
       draining = true;
       await app.close();
       await publisher.flush();
+      await lineage.close();
       await pool.end();
     },
   };

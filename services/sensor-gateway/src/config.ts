@@ -12,12 +12,14 @@ export const SensorGatewayEnv = Type.Object({
       description: 'device registry: JSON array of {sensorId, site, zone, tokenSha256, revoked?}; mounted from a Secret in production',
     }),
   ),
+  STATIONXML_PATH: Type.Optional(Type.String({ minLength: 1, description: 'station inventory (FDSN StationXML); needed for miniSEED ingest, which is refused (415) without it' })),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
   MAX_PACKETS_PER_REQUEST: Type.Integer({ minimum: 1, default: 100 }),
   CLOCK_SKEW_SECONDS: Type.Integer({ minimum: 0, default: 120, description: 'how far in the future a packet may start' }),
   MAX_PACKET_AGE_SECONDS: Type.Integer({ minimum: 1, default: 6 * 3600, description: 'how old a (buffered) packet may be' }),
   MAX_PENDING_PUBLISH_BYTES: Type.Integer({ minimum: 1, default: 64 * 1024 * 1024, description: 'unacknowledged publish bytes above which requests get 503' }),
   MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 1, default: 200, description: 'event-loop delay above which requests get 503' }),
+  SEQUENCE_JUMP_SLACK: Type.Integer({ minimum: 0, default: 1000, description: 'packets a sequence may run ahead of the last accepted one beyond what the time between them explains' }),
   RETRY_AFTER_SECONDS: Type.Integer({ minimum: 1, default: 2 }),
 });
 export type SensorGatewayConfig = Static<typeof SensorGatewayEnv>;

@@ -45,22 +45,55 @@ test('per-site and per-zone overrides resolve over the defaults, and bad rules f
 
 test('packets: limit levels, flat line, clipping and sequence gaps', () => {
   const engine = new RuleEngine(new Rules({}));
-  const quiet = engine.evaluatePacket(reading(0, sine(0.5, 20)), undefined);
+  const quiet = engine.evaluatePacket(reading(0, sine(0.5, 20)));
   assert.deepEqual(quiet.observations, []);
   assert.ok(quiet.normals.some((n) => n.ruleId === RULES.vibrationLimit));
 
-  const orange = engine.evaluatePacket(reading(1, sine(25.4 * 0.8, 20)), 0);
+  const orange = engine.evaluatePacket(reading(1, sine(25.4 * 0.8, 20)), quiet.memory);
   assert.deepEqual(orange.observations.map((o) => `${o.ruleId}:${o.level}`), ['vibration-limit:orange']);
 
-  const flat = engine.evaluatePacket(reading(2, new Array(500).fill(0)), 1);
+  const flat = engine.evaluatePacket(reading(2, new Array(500).fill(0)), orange.memory);
   assert.ok(flat.observations.some((o) => o.ruleId === RULES.flatLine));
 
-  const clipped = engine.evaluatePacket(reading(3, sine(400, 20).map((v) => Math.max(-250, Math.min(250, v)))), 2);
+  const clipped = engine.evaluatePacket(reading(3, sine(400, 20).map((v) => Math.max(-250, Math.min(250, v)))), flat.memory);
   assert.ok(clipped.observations.some((o) => o.ruleId === RULES.clipping));
 
-  const gap = engine.evaluatePacket(reading(9, sine(0.5, 20)), 3);
+  const gap = engine.evaluatePacket(reading(9, sine(0.5, 20)), clipped.memory);
   const gapObservation = gap.observations.find((o) => o.ruleId === RULES.sequenceGap);
   assert.deepEqual(gapObservation?.details, { from: 3, to: 9 });
+  assert.equal(gap.continuity, 'gap');
+});
+
+test('packets: the detector lives in the memory handed back, so a stream moved to another engine triggers the same', () => {
+  // 1 s packets of quiet noise, then a burst: one engine throughout, or a fresh engine per packet fed the stored memory.
+  const rules = new Rules({ defaults: { seismic: { ltaSeconds: 5 } } });
+  const noise = (i: number) => 0.05 * Math.sin(i * 1.7) + 0.03 * Math.sin(i * 0.31);
+  const packets = Array.from({ length: 12 }, (_, seq) => reading(seq, Array.from({ length: 500 }, (_, i) => (seq === 9 ? 5 : 1) * noise(seq * 500 + i) * (seq === 9 ? 20 : 1))));
+  const run = (engineFor: () => RuleEngine) => {
+    let memory = {};
+    return packets.flatMap((p) => {
+      const evaluation = engineFor().evaluatePacket(p, JSON.parse(JSON.stringify(memory)));
+      memory = evaluation.memory;
+      return evaluation.events;
+    });
+  };
+  const one = new RuleEngine(rules);
+  const events = run(() => one);
+  assert.equal(events.length, 1, JSON.stringify(events));
+  assert.deepEqual(run(() => new RuleEngine(rules)), events);
+});
+
+test('packets: a late packet is judged on amplitude only; a restarted count starts a fresh stream without a gap alarm', () => {
+  const engine = new RuleEngine(new Rules({}));
+  const first = engine.evaluatePacket(reading(10, sine(0.5, 20)));
+  const late = engine.evaluatePacket(reading(4, sine(25.4 * 1.2, 20)), first.memory);
+  assert.equal(late.continuity, 'late');
+  assert.deepEqual(late.memory, first.memory);
+  assert.ok(late.observations.some((o) => o.ruleId === RULES.vibrationLimit && o.level === 'red'));
+  const rebooted = engine.evaluatePacket({ ...reading(0, sine(0.5, 20)), bootId: 'b2' }, first.memory);
+  assert.equal(rebooted.continuity, 'reset');
+  assert.ok(!rebooted.observations.some((o) => o.ruleId === RULES.sequenceGap));
+  assert.equal(rebooted.memory.position.lastSequence, 0);
 });
 
 test('zones: event rate escalates orange then red, and an accelerating series forecasts a collapse', () => {

@@ -1,5 +1,6 @@
 import type { AlarmLevel, MachineryIssueEvent, SensorReading } from '@mine/contracts';
-import { StaLtaDetector, packetFeatures, type StaLtaEvent } from '@mine/vibration';
+import { StaLtaDetector, packetFeatures, type StaLtaEvent, type StaLtaSnapshot } from '@mine/vibration';
+import { advance, continuityOf, type Continuity, type StreamPosition } from './continuity.js';
 import { inverseRateForecast, eventRates } from './forecast.js';
 import { signalHealth } from './health.js';
 import { limitMmS, tarpLevel } from './limits.js';
@@ -15,6 +16,7 @@ export const RULES = {
   clipping: 'sensor-clipping',
   machineryCritical: 'machinery-critical',
   machinerySla: 'machinery-sla',
+  deliveryFailing: 'notification-failing',
 } as const;
 
 /** An abnormal condition seen at a moment: raises or refreshes an alarm. */
@@ -54,18 +56,29 @@ export interface Evaluation {
   ppvMmS?: number;
 }
 
+/** A sensor's memory between packets: where its stream stands and its STA/LTA detector. */
+export interface SensorMemory {
+  position?: StreamPosition;
+  detector?: StaLtaSnapshot;
+}
+
+export interface PacketEvaluation extends Evaluation {
+  continuity: Continuity;
+  /** the memory to store for the sensor's next packet */
+  memory: Required<SensorMemory> | { position: StreamPosition; detector?: StaLtaSnapshot };
+}
+
 /**
- * The mine's alarm rules over sensor packets and machinery issues. Holds only
- * the STA/LTA detectors in memory (they re-warm after a restart); everything
- * that must survive a restart (last sequence, event history, alarms) is passed in.
+ * The mine's alarm rules over sensor packets and machinery issues. Holds no
+ * state: a sensor's memory (stream position, detector) is passed in and the
+ * new memory handed back, so it is stored with the sensor's row and any
+ * replica continues exactly where another stopped.
  */
 export class RuleEngine {
-  private readonly detectors = new Map<string, StaLtaDetector>();
-
   constructor(private readonly rules: Rules) {}
 
   /** Per-packet rules: vibration limit, signal health, sequence gaps, STA/LTA triggers. */
-  evaluatePacket(reading: SensorReading, previousSequence: number | undefined): Evaluation {
+  evaluatePacket(reading: SensorReading, memory: SensorMemory = {}): PacketEvaluation {
     const rules = this.rules.for(reading.site, reading.zone);
     const atMs = Date.parse(reading.startTime);
     const base = { subject: reading.sensorId, site: reading.site, zone: reading.zone, atMs };
@@ -102,7 +115,9 @@ export class RuleEngine {
       });
     else normals.push({ ruleId: RULES.clipping, ...base });
 
-    if (previousSequence !== undefined && reading.sequence > previousSequence + 1)
+    const continuity = continuityOf(memory.position, reading);
+    const previousSequence = memory.position?.lastSequence;
+    if (continuity === 'gap' && previousSequence !== undefined)
       observations.push({
         ruleId: RULES.sequenceGap,
         ...base,
@@ -110,35 +125,29 @@ export class RuleEngine {
         message: `sensor ${reading.sensorId} skipped ${reading.sequence - previousSequence - 1} packet(s) after ${previousSequence}`,
         details: { from: previousSequence, to: reading.sequence },
       });
-    else if (previousSequence !== undefined && reading.sequence === previousSequence + 1) normals.push({ ruleId: RULES.sequenceGap, ...base });
+    // A restarted count is a fresh stream, not a gap.
+    else if (continuity === 'next' || continuity === 'reset') normals.push({ ruleId: RULES.sequenceGap, ...base });
 
     // STA/LTA needs packets in order; an old packet arriving late is judged on its amplitude only.
-    if (previousSequence === undefined || reading.sequence > previousSequence) {
-      for (const event of this.detector(reading.sensorId, rules).processPacket(reading, atMs)) {
+    let detector = memory.detector;
+    if (continuity !== 'late') {
+      const staLta = StaLtaDetector.restore(
+        { staSeconds: rules.seismic.staSeconds, ltaSeconds: rules.seismic.ltaSeconds, triggerRatio: rules.seismic.triggerRatio, detriggerRatio: rules.seismic.detriggerRatio },
+        continuity === 'reset' ? undefined : memory.detector,
+      );
+      for (const event of staLta.processPacket(reading, atMs)) {
         if (event.type === 'on') events.push({ sensorId: reading.sensorId, site: reading.site, zone: reading.zone, onTimeMs: event.timeMs, peakRatio: event.ratio });
         else this.updatePeak(events, event);
       }
+      detector = staLta.snapshot();
     }
-    return { observations, normals, events, ppvMmS: peak };
+    const position = advance(memory.position, reading, continuity);
+    return { observations, normals, events, ppvMmS: peak, continuity, memory: detector ? { position, detector } : { position } };
   }
 
   private updatePeak(events: SeismicEvent[], off: Extract<StaLtaEvent, { type: 'off' }>) {
     const on = events.find((e) => e.onTimeMs === off.onTimeMs);
     if (on) on.peakRatio = Math.max(on.peakRatio, off.peakRatio);
-  }
-
-  private detector(sensorId: string, rules: ReturnType<Rules['for']>): StaLtaDetector {
-    let detector = this.detectors.get(sensorId);
-    if (!detector) {
-      detector = new StaLtaDetector({
-        staSeconds: rules.seismic.staSeconds,
-        ltaSeconds: rules.seismic.ltaSeconds,
-        triggerRatio: rules.seismic.triggerRatio,
-        detriggerRatio: rules.seismic.detriggerRatio,
-      });
-      this.detectors.set(sensorId, detector);
-    }
-    return detector;
   }
 
   /** Per-zone rules over the zone's event history: event rate and the inverse-rate collapse forecast. */
