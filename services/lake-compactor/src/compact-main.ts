@@ -7,6 +7,7 @@ import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { openDuckDb } from './parquet.js';
 import { runCompaction } from './run.js';
+import { hourPrefix } from './spool.js';
 
 const config = loadConfig(LakeCompactorEnv);
 const runId = randomUUID();
@@ -40,7 +41,11 @@ const result = await runCompaction({
       return {
         complete: (r) =>
           run.complete(
-            r.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! }))),
+            r.sites.flatMap((s) => [
+              { namespace: `gs://${bucket.name}`, name: hourPrefix('raw', r.hourStart, s.site), rowCount: s.rawRows },
+              { namespace: `gs://${bucket.name}`, name: s.objects.packets, rowCount: s.packets },
+              { namespace: `gs://${bucket.name}`, name: s.objects.hourly, rowCount: s.sensors },
+            ]),
             [{ assertion: 'no_duplicate_packets_after_dedupe', success: true }],
           ),
         fail: (error) => run.fail(error),
