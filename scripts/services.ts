@@ -8,16 +8,27 @@ import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, wri
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
-import { devicesJson, mineLayout } from '@mine/simulator';
+import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
 
 /** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
 export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
+/** A wall screen's token: viewer, it reads but never acknowledges. */
+export const LOCAL_WALL_SCREEN_TOKEN = 'local-wall-screen-token';
 async function localDefaults(): Promise<Record<string, string>> {
   return {
     DEVICES_JSON: await devicesJson(mineLayout(120)),
-    API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')}`,
+    STATIONXML_PATH: localStationXml(),
+    API_TOKENS: `local:operator:${createHash('sha256').update(LOCAL_OPERATOR_TOKEN).digest('hex')},wall:viewer:${createHash('sha256').update(LOCAL_WALL_SCREEN_TOKEN).digest('hex')}`,
     ...(await localIdentityProvider()),
   };
+}
+
+/** The simulated mine's station inventory, for the gateway's miniSEED ingest and the FDSN web services. */
+function localStationXml(): string {
+  mkdirSync(state, { recursive: true });
+  const path = join(state, 'stationxml.xml');
+  writeFileSync(path, mineStationXml(mineLayout(120)));
+  return path;
 }
 
 /**
@@ -32,7 +43,7 @@ async function localIdentityProvider(): Promise<Record<string, string>> {
   const token = (sub: string, role: string) =>
     new SignJWT({ roles: [role] }).setProtectedHeader({ alg: 'ES256', kid: 'local' }).setSubject(sub).setIssuer('https://login.mine.example').setAudience('mobile-issues-api').setIssuedAt().setExpirationTime('7d').sign(signingKey);
   mkdirSync(state, { recursive: true });
-  writeFileSync(join(state, 'local-tokens.json'), JSON.stringify({ operator: await token('local-operator', 'operator'), supervisor: await token('local-supervisor', 'supervisor'), controlRoom: LOCAL_OPERATOR_TOKEN }, null, 2));
+  writeFileSync(join(state, 'local-tokens.json'), JSON.stringify({ operator: await token('local-operator', 'operator'), supervisor: await token('local-supervisor', 'supervisor'), controlRoom: LOCAL_OPERATOR_TOKEN, wallScreen: LOCAL_WALL_SCREEN_TOKEN }, null, 2));
   return { JWKS_JSON: JSON.stringify({ keys: [jwk] }), PSEUDONYM_KEY: randomBytes(24).toString('hex') };
 }
 

@@ -37,6 +37,8 @@ export interface PlatformServiceProps {
   readonly public?: boolean;
   /** HTTPS to the internet, not only to Google APIs (webhooks, an identity provider's keys, AWS S3) */
   readonly externalHttps?: boolean;
+  /** files from ConfigMaps the operators keep (the station inventory), mounted read-only at /etc/mine/<configMap>/ */
+  readonly configMapFiles?: string[];
   /** egress to databases outside the cluster (CIDR, port) */
   readonly databaseEgress?: { cidr: string; port: number }[];
 }
@@ -78,7 +80,7 @@ export class PlatformService extends Construct {
       ...(props.port ? { ports: [{ name: 'http', containerPort: props.port }] } : {}),
       resources: { requests: { cpu: props.cpu ?? '250m', memory: props.memory ?? '256Mi' }, limits: { memory: props.memory ?? '256Mi' } },
       securityContext: { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(props.configMapFiles ?? []).map((name) => ({ name, mountPath: `/etc/mine/${name}`, readOnly: true }))],
       ...(props.port && props.kind === 'deployment'
         ? {
             readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
@@ -95,7 +97,7 @@ export class PlatformService extends Construct {
         terminationGracePeriodSeconds: 30,
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
         containers: [container],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }, ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } }))],
         ...(props.kind === 'cronjob' ? { restartPolicy: 'Never' } : {}),
       },
     };

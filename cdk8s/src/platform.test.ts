@@ -88,3 +88,14 @@ test('every service has its own identity, bound by Workload Identity, with least
   assert.ok(grantsOf('lake-compactor').includes('roles/pubsub.subscriber lake-compactor-sensor-readings'));
   for (const member of members) assert.doesNotMatch(member.spec.role, /roles\/(owner|editor)$/);
 });
+
+test('the gateway and fdsn-ws read the station inventory from the operators’ ConfigMap, mounted read-only', () => {
+  for (const name of ['sensor-gateway', 'fdsn-ws']) {
+    const deployment = ofKind('Deployment').find((d) => d.metadata.name === name)!;
+    const pod = deployment.spec.template.spec;
+    assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'station-inventory'), { name: 'station-inventory', configMap: { name: 'station-inventory' } }, name);
+    assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'station-inventory'), { name: 'station-inventory', mountPath: '/etc/mine/station-inventory', readOnly: true }, name);
+    const config = ofKind('ConfigMap').find((c) => c.metadata.name === name) as unknown as { data: Record<string, string> };
+    assert.equal(config.data.STATIONXML_PATH, '/etc/mine/station-inventory/stationxml.xml', name);
+  }
+});

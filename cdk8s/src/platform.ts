@@ -5,15 +5,18 @@ import { GcpResources } from './gcp-resources.js';
 import { PlatformService, type PlatformServiceProps } from './platform-service.js';
 
 const secret = (name: string, key: string): [string, string] => [name, key];
+/** The station inventory (StationXML) the operators keep in the ConfigMap `station-inventory`, key `stationxml.xml`. */
+const stationInventory = { configMapFiles: ['station-inventory'], stationXmlPath: '/etc/mine/station-inventory/stationxml.xml' };
 
 /** The six stages (and the sink and hourly compaction) as the cluster runs them. */
 export const services: PlatformServiceProps[] = [
-  { name: 'sensor-gateway', kind: 'deployment', port: 8080, public: true, cpu: '500m', memory: '512Mi', autoscale: { min: 2, max: 10, cpuPercent: 60 }, secretEnv: { DEVICES_JSON: secret('sensor-devices', 'devices.json') } },
+  { name: 'sensor-gateway', kind: 'deployment', port: 8080, public: true, cpu: '500m', memory: '512Mi', autoscale: { min: 2, max: 10, cpuPercent: 60 }, env: { STATIONXML_PATH: stationInventory.stationXmlPath }, configMapFiles: stationInventory.configMapFiles, secretEnv: { DEVICES_JSON: secret('sensor-devices', 'devices.json') } },
   { name: 'mobile-issues-api', kind: 'deployment', port: 8080, public: true, externalHttps: true, autoscale: { min: 2, max: 6, cpuPercent: 70 }, env: { JWKS_URL: '{{ .Values.mobile.jwksUrl }}', JWT_ISSUER: '{{ .Values.mobile.issuer }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), PSEUDONYM_KEY: secret('mobile-pseudonym', 'key') } },
   { name: 'mobile-issues-sink', image: 'mobile-issues-api', entry: 'dist/sink-main.js', kind: 'deployment', port: 8080, autoscale: { min: 1, max: 4, cpuPercent: 70 } },
-  { name: 'alert-evaluator', kind: 'deployment', port: 8080, externalHttps: true, memory: '512Mi', autoscale: { min: 2, max: 6, cpuPercent: 60 }, env: { WEBHOOK_URLS: '{{ .Values.alerts.webhookUrls }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), API_TOKENS: secret('control-room-tokens', 'tokens') } },
+  { name: 'alert-evaluator', kind: 'deployment', port: 8080, externalHttps: true, memory: '512Mi', autoscale: { min: 2, max: 6, cpuPercent: 60 }, env: { WEBHOOK_URLS: '{{ .Values.alerts.webhookUrls }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), API_TOKENS: secret('control-room-tokens', 'tokens'), WEBHOOK_SIGNING_SECRET: secret('alert-webhooks', 'signing-secret') } },
   { name: 'lake-compactor', kind: 'deployment', port: 8080, cpu: '1', memory: '2Gi', autoscale: { min: 1, max: 4, cpuPercent: 70 } },
   { name: 'lake-compactor-hourly', image: 'lake-compactor', identity: 'lake-compactor', entry: 'dist/compact-main.js', kind: 'cronjob', schedule: 'lake-compactor-hourly', cpu: '1', memory: '4Gi', activeDeadlineSeconds: 3000 },
+  { name: 'fdsn-ws', kind: 'deployment', port: 8080, cpu: '500m', memory: '1Gi', autoscale: { min: 1, max: 4, cpuPercent: 70 }, env: { STATIONXML_PATH: stationInventory.stationXmlPath }, configMapFiles: stationInventory.configMapFiles },
   { name: 'quality-gate', kind: 'deployment', port: 8080, autoscale: { min: 1, max: 2, cpuPercent: 70 } },
   { name: 'db-extractor', kind: 'cronjob', port: 8080, cpu: '1', memory: '1Gi', env: { PLAN_JSON: '{{ .Values.dbExtractor.plan | toJson }}' }, secretEnv: { PRODUCTION_DATABASE_URL: secret('production-db', 'url'), ERP_ORACLE_URL: secret('erp-oracle', 'url') }, databaseEgress: [{ cidr: '{{ .Values.dbExtractor.productionCidr }}', port: 5432 }, { cidr: '{{ .Values.dbExtractor.erpCidr }}', port: 1521 }] },
   { name: 's3-avro-sync', kind: 'cronjob', port: 8080, externalHttps: true, env: { S3_BUCKET: '{{ .Values.rockQuality.bucket }}', S3_PREFIX: '{{ .Values.rockQuality.prefix }}', AWS_REGION: '{{ .Values.rockQuality.region }}' }, secretEnv: { AWS_ACCESS_KEY_ID: secret('rock-quality-s3', 'access-key-id'), AWS_SECRET_ACCESS_KEY: secret('rock-quality-s3', 'secret-access-key') } },

@@ -43,7 +43,9 @@ test('the control-room screen shows a blast posted to the gateway as an alarm, a
   });
 
   const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  await page.goto(`${evaluator.url}/?token=${OPERATOR}`);
+  // The screen asks for the token once and keeps only an HttpOnly session cookie: no token in the URL.
+  page.on('dialog', (dialog) => void dialog.accept(OPERATOR));
+  await page.goto(`${evaluator.url}/`);
   await page.waitForSelector('#status.live');
 
   // Quiet packets from every sensor, and a 40 mm/s, 12 Hz blast on the first.
@@ -71,4 +73,5 @@ test('the control-room screen shows a blast posted to the gateway as an alarm, a
   assert.equal(state, 'ACTIVE_ACK');
   await page.locator(`[data-alarm-id="${alarmId}"][data-state="ACTIVE_ACK"]`).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator(`[data-alarm-id="${alarmId}"] button`).count(), 0, 'no acknowledge button once acknowledged');
+  assert.deepEqual(await page.evaluate('[document.cookie, localStorage.length, location.search]'), ['', 0, ''], 'the token is in no script-readable cookie, no storage and no URL');
 });

@@ -5,6 +5,8 @@ export * from './validate.js';
 export * from './timestamp.js';
 export * from './sensor.js';
 export * from './sensor-wire.js';
+export * from './sensor-mseed.js';
+export * from './avro-bounds.js';
 export * from './machinery.js';
 export * from './alarm.js';
 export * from './lineage.js';

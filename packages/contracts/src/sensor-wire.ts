@@ -2,6 +2,8 @@ import { endianness } from 'node:os';
 import avro from 'avsc';
 import { Type, type Static } from '@sinclair/typebox';
 import { SensorReading, type SensorReadingAttributes } from './sensor.js';
+import { SENSOR_MSEED_ENCODING, decodeMseedReadings } from './sensor-mseed.js';
+import { checkAvroMessage } from './avro-bounds.js';
 
 /**
  * The `sensor-readings` wire format. Devices post JSON; the gateway publishes
@@ -145,13 +147,18 @@ function encodeGroup(readings: SensorReading[]): SensorReadingMessage {
  * Decodes a `sensor-readings` message into readings (to be validated against
  * SensorReadingBatch). Messages without the encoding attribute are the
  * earlier format, one SensorReading as JSON, still read during a rollout.
- * Throws on bytes that are not a message of the named encoding.
+ * Throws on bytes that are not a message of the named encoding, and on
+ * lengths or counts the bytes cannot hold (before allocating for them).
  */
 export function decodeSensorReadings(data: Buffer, attributes: Record<string, string | undefined>): { readings: unknown[] } {
   const encoding = attributes.encoding;
   if (encoding === undefined) return { readings: [JSON.parse(data.toString('utf8')) as unknown] };
+  if (encoding === SENSOR_MSEED_ENCODING) return decodeMseedReadings(data);
   if (encoding !== SENSOR_READINGS_ENCODING && encoding !== SENSOR_READINGS_ENCODING_V1) throw new Error(`unknown sensor-readings encoding ${JSON.stringify(encoding)}`);
-  const batch = (encoding === SENSOR_READINGS_ENCODING_V1 ? sensorReadingBatchAvro.fromBuffer(data, fromV1) : sensorReadingBatchAvro.fromBuffer(data)) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
+  const v1 = encoding === SENSOR_READINGS_ENCODING_V1;
+  // Bounded: counts the bytes cannot hold are refused (against the writer's schema) before avsc allocates for them.
+  checkAvroMessage(v1 ? sensorReadingBatchAvroV1 : sensorReadingBatchAvro, data);
+  const batch = (v1 ? sensorReadingBatchAvro.fromBuffer(data, fromV1) : sensorReadingBatchAvro.fromBuffer(data)) as { sensorId: string; site: string; zone: string; receivedAt: string; packets: WirePacket[] };
   return {
     readings: batch.packets.map((p) => ({
       sensorId: batch.sensorId,

@@ -35,8 +35,10 @@ export function compileValidator<T extends TSchema>(schema: T, maxIssues = 20): 
 }
 
 /** Formats issues into one line, for dead-letter attributes and HTTP reasons. */
-export function describeIssues(issues: ContractIssue[]): string {
-  return issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+export function describeIssues(issues: ContractIssue[], maxLength = 1000): string {
+  const text = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  // Paths carry the sender's property names: the answer must not grow with them.
+  return text.length > maxLength ? `${text.slice(0, maxLength)}…` : text;
 }
 
 /** A date-time that fails its format says why (2026-11-31 is not a calendar date), not only that it failed. */

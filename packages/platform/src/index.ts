@@ -7,3 +7,4 @@ export * from './clients.js';
 export * from './service.js';
 export * from './lineage.js';
 export * from './batcher.js';
+export * from './run-announcer.js';

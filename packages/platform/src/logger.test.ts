@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import { createLogger } from './logger.js';
 
 function capture() {
@@ -35,4 +36,21 @@ test('redacts secrets by default and on request', async () => {
   assert.doesNotMatch(text, /Bearer abc|p4ss|"k"/);
   assert.equal(lines[0]?.device.id, 'geo-1');
   assert.equal(lines[0]?.req.headers.authorization, '[redacted]');
+});
+
+test('request logs carry no query string, so a token in a URL is never written', async () => {
+  const { lines, destination } = capture();
+  const logger = createLogger({ service: 'unit', destination });
+  const app = Fastify({ loggerInstance: logger as never });
+  app.get('/alarms/stream', async () => 'ok');
+  await app.inject({ method: 'GET', url: '/alarms/stream?access_token=SECRET-1&x=1' });
+  await app.inject({ method: 'GET', url: '/nowhere?token=SECRET-2' });
+  logger.info({ webhook: { url: 'https://hooks.example/notify?key=SECRET-3' } }, 'delivered');
+  await app.close();
+  await new Promise((r) => setImmediate(r));
+  const text = lines.map((l) => JSON.stringify(l)).join('\n');
+  assert.doesNotMatch(text, /SECRET/);
+  assert.ok(lines.some((l) => l.req?.url === '/alarms/stream'), 'the path is still logged');
+  assert.ok(lines.some((l) => l.webhook?.url === 'https://hooks.example/notify'));
+  assert.ok(lines.some((l) => l.message === 'Route GET:/nowhere not found'));
 });

@@ -25,6 +25,16 @@ export const DEFAULT_REDACT_PATHS = [
   '*.connectionString',
 ];
 
+/**
+ * Query strings never reach a log: a token put in a URL (`?token=`, a signed
+ * URL, a webhook's key) would otherwise be written by every request log line.
+ * Applied to the finished line, so it also covers the loggers fastify derives
+ * with its own request serializer and its "Route … not found" message.
+ */
+export function stripQueryStrings(line: string): string {
+  return line.replace(/("(?:url|originalUrl|href)":"[^"?]*)\?[^"]*"/g, '$1"').replace(/(Route [A-Z]+:[^?"\s]*)\?[^"\s]*/g, '$1');
+}
+
 export interface LoggerSettings {
   service: string;
   level?: string;
@@ -45,6 +55,7 @@ export function createLogger(settings: LoggerSettings): Logger {
       level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT', level: label }),
     },
     redact: { paths: [...DEFAULT_REDACT_PATHS, ...(settings.redact ?? [])], censor: '[redacted]' },
+    hooks: { streamWrite: stripQueryStrings },
   };
   return settings.destination ? pino(options, settings.destination) : pino(options);
 }

@@ -102,4 +102,6 @@ export async function pullMessages(subscription: Subscription, { max = 100, time
   return received;
 }
 export * from './processes.js';
+export * from './fuzz.js';
+export * from './fault-proxy.js';
 export * from './seismo.js';

@@ -47,12 +47,7 @@ export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeA
     env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'info', PORT: String(port), HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const keep = (chunk: Buffer) => {
-    logs.push(...chunk.toString().split('\n').filter(Boolean));
-    if (logs.length > keepLogLines) logs.splice(0, logs.length - keepLogLines);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  collectLines(child, logs, keepLogLines);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   await waitFor(
@@ -81,4 +76,47 @@ export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeA
 /** Starts services/<name>/src/main.ts as its own process with the stack's environment plus `env`. */
 export function startService(name: string, env: Record<string, string>, options: Omit<ProcessOptions, 'cwd' | 'env'> = {}): Promise<ServiceProcess> {
   return startProcess({ cwd: join('services', name), env, ...options });
+}
+
+export interface JobProcess {
+  logs: string[];
+  child: ChildProcess;
+  /** the exit code (null when killed by a signal) */
+  exited: Promise<number | null>;
+  /** SIGKILL, as a node lost or an OOM kill would: nothing runs after it */
+  kill(): Promise<number | null>;
+}
+
+/**
+ * Starts a batch job (services/<name>/<entry>, a CronJob in production) as its own
+ * process with the stack's environment plus `env`; it runs to completion on its own.
+ */
+export function startJob(name: string, { entry = 'src/main.ts', args = [], env = {}, keepLogLines = 2000 }: { entry?: string; args?: string[]; env?: Record<string, string>; keepLogLines?: number } = {}): JobProcess {
+  const logs: string[] = [];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry, ...args], {
+    cwd: join(root, 'services', name),
+    env: { ...process.env, ...stackProcessEnv(), LOG_LEVEL: 'info', METRICS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  collectLines(child, logs, keepLogLines);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    logs,
+    child,
+    exited,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+/** Keeps the child's output lines in `logs`, the newest `keep` of them. */
+function collectLines(child: ChildProcess, logs: string[], keep: number): void {
+  const add = (chunk: Buffer) => {
+    logs.push(...chunk.toString().split('\n').filter(Boolean));
+    if (logs.length > keep) logs.splice(0, logs.length - keep);
+  };
+  child.stdout!.on('data', add);
+  child.stderr!.on('data', add);
 }

@@ -71,6 +71,14 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     retry: streamingRetry,
   },
   {
+    name: 'alert-evaluator.alerts-history',
+    topic: 'alerts',
+    owner: 'alert-evaluator',
+    description: 'alarm transitions streamed into ops.alarm_transitions; no dead-letter policy: a transition stays retryable through a BigQuery outage',
+    ackDeadlineSeconds: 60,
+    retry: { minimumBackoffSeconds: 1, maximumBackoffSeconds: 60 },
+  },
+  {
     name: 'alert-evaluator.machinery-issues',
     topic: 'machinery-issues',
     owner: 'alert-evaluator',
@@ -186,7 +194,7 @@ export const topology: Topology = {
       name: 'lake',
       description: 'the data lake: spool/ (small Parquet files), raw/ and features/ (hourly, Hive partitions), state/ (what the hourly job compacted, its leases and runs)',
       writers: ['lake-compactor'],
-      readers: [],
+      readers: ['fdsn-ws'],
       lifecycle: [
         { prefix: 'spool/', deleteAfterDays: 7 },
         { prefix: 'staging/', deleteAfterDays: 3 },

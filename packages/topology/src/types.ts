@@ -9,7 +9,8 @@ export type ServiceName =
   | 'lake-compactor'
   | 'db-extractor'
   | 's3-avro-sync'
-  | 'quality-gate';
+  | 'quality-gate'
+  | 'fdsn-ws';
 
 export interface TopicSpec {
   name: string;

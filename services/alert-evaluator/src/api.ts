@@ -5,6 +5,7 @@ import { TokenAuth, type ApiUser, type Role } from './auth.js';
 import type { TransitionFeed } from './live.js';
 import type { AlarmStore } from './store.js';
 import { CONTROL_ROOM_PAGE } from './control-room.js';
+import { CSRF_HEADER } from './session.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -22,20 +23,23 @@ export interface ApiDependencies {
   streams: Set<import('node:http').ServerResponse>;
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (header?.startsWith('Bearer ')) return header.slice(7).trim();
-  // EventSource cannot send headers; the stream alone accepts the token as a query parameter.
-  if (request.routeOptions.url === '/alarms/stream') return (request.query as { access_token?: string }).access_token;
-  return undefined;
-}
-
+/**
+ * A bearer token in the Authorization header (API clients), or the control
+ * room's session cookie (the screen, its EventSource). Never a token in the
+ * URL. A cookie-authenticated unsafe request must carry the CSRF header.
+ */
 function requireRole(auth: TokenAuth, role: Role) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const token = bearer(request);
-    if (!token) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: 'missing bearer token' });
-    const user = auth.authenticate(token);
-    if (!user) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', reason: 'unknown or revoked token' });
+    const header = request.headers.authorization;
+    let user: ApiUser | undefined;
+    if (header?.startsWith('Bearer ')) {
+      user = auth.authenticate(header.slice(7).trim());
+      if (!user) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'unauthorized', reason: 'unknown or revoked token' });
+    } else if (request.sessionUser) {
+      if (request.method !== 'GET' && request.headers[CSRF_HEADER] !== '1') return reply.code(403).send({ error: 'forbidden', reason: `a session request that changes something needs the ${CSRF_HEADER} header` });
+      user = request.sessionUser;
+    }
+    if (!user) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: 'missing bearer token or session' });
     if (!TokenAuth.allows(user, role)) return reply.code(403).send({ error: 'forbidden', reason: `role ${user.role} may not do this; ${role} required` });
     request.user = user;
   };

@@ -6,8 +6,13 @@ import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensor
 import { Counter, Publisher, Subscriber, createMetrics, observability, pubsubMetrics, splitList, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
+import { controlRoomSessions } from './session.js';
 import type { AlertEvaluatorConfig } from './config.js';
-import { Dispatcher } from './dispatcher.js';
+import { alertsTopicChannel } from './channels/alerts-topic.js';
+import { webhookChannel } from './channels/webhook.js';
+import { DeliveryHealth } from './delivery-health.js';
+import { alarmHistorySubscriber } from './history.js';
+import { Outbox } from './outbox.js';
 import { Evaluator } from './evaluator.js';
 import { TransitionFeed } from './live.js';
 import { RuleEngine } from './rules/engine.js';
@@ -29,7 +34,7 @@ export interface AlertEvaluator {
   app: FastifyInstance;
   store: AlarmStore;
   evaluator: Evaluator;
-  dispatcher: Dispatcher;
+  outbox: Outbox;
   /** Starts consuming and dispatching; the HTTP app is started by the caller (listen or inject). */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -42,29 +47,34 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const auth = new TokenAuth(config.API_TOKENS);
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
-  const store = new AlarmStore(pool, config.PG_SCHEMA);
-  await store.migrate();
-
   const { registry, prefix } = createMetrics(SERVICE);
   const pubsubCounters = pubsubMetrics(registry, prefix);
+  const publisher = new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters });
+  // One lane per channel: the alerts topic (which feeds the BigQuery history) and each webhook.
+  const channels = [
+    alertsTopicChannel(publisher, { concurrency: config.DELIVERY_CONCURRENCY }),
+    ...splitList(config.WEBHOOK_URLS).map((url) =>
+      webhookChannel({ url, secret: config.WEBHOOK_SIGNING_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, concurrency: config.DELIVERY_CONCURRENCY, ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}) }),
+    ),
+  ];
+  if (splitList(config.WEBHOOK_URLS).length > 0 && !config.WEBHOOK_SIGNING_SECRET) logger.warn('WEBHOOK_SIGNING_SECRET is empty: webhooks go unsigned');
+  const store = new AlarmStore(pool, config.PG_SCHEMA, channels.map((c) => c.name));
+  await store.migrate();
+
   const evaluated = new Counter({ name: `${prefix}messages_evaluated_total`, help: 'messages evaluated, by source and outcome (evaluated, duplicate)', labelNames: ['source', 'outcome'] as const, registers: [registry] });
   const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
 
   const continuity = new Counter({ name: `${prefix}packets_by_continuity_total`, help: 'evaluated packets by how they follow their sensor’s stream (first, next, gap, reset, late)', labelNames: ['continuity'] as const, registers: [registry] });
   const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity });
-  const [historyDataset, historyTable] = config.ALARM_HISTORY_TABLE.split('.') as [string, string];
-  const dispatcher = new Dispatcher(store, {
-    publisher: new Publisher(pubsub, config.ALERTS_TOPIC, { maxMilliseconds: 5, metrics: pubsubCounters }),
-    ...(deps.bigquery ? { bigquery: { client: deps.bigquery, dataset: historyDataset, table: historyTable } } : {}),
-    webhooks: splitList(config.WEBHOOK_URLS),
-    webhookAttempts: config.WEBHOOK_ATTEMPTS,
-    webhookMinBackoffMs: config.WEBHOOK_MIN_BACKOFF_MS,
+  const health = new DeliveryHealth(store, config.DELIVERY_ALARM_AFTER_ATTEMPTS);
+  const outbox = new Outbox(store.outbox, channels, {
+    backoff: { minMs: config.WEBHOOK_MIN_BACKOFF_MS, maxMs: config.DELIVERY_MAX_BACKOFF_MS },
     logger,
+    health,
     metrics: { dispatched },
-    ...(deps.fetchImpl ? { fetchImpl: deps.fetchImpl } : {}),
   });
   const feed = new TransitionFeed(store, config.DATABASE_URL, logger);
-  feed.on('committed', () => dispatcher.poke());
+  feed.on('committed', () => outbox.poke());
 
   const subscribers = [
     new Subscriber(pubsub, {
@@ -91,6 +101,21 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       metrics: pubsubCounters,
       handle: (message) => evaluator.handleIssue(message.body),
     }),
+    ...(deps.bigquery
+      ? [
+          alarmHistorySubscriber(pubsub, {
+            subscription: config.ALARM_HISTORY_SUBSCRIPTION,
+            deadLetterTopic: config.ALERTS_DEAD_LETTER_TOPIC,
+            bigquery: deps.bigquery,
+            dataset: config.ALARM_HISTORY_TABLE.split('.')[0]!,
+            table: config.ALARM_HISTORY_TABLE.split('.')[1]!,
+            alarmAfterFailures: config.DELIVERY_ALARM_AFTER_ATTEMPTS,
+            health,
+            logger,
+            metrics: pubsubCounters,
+          }),
+        ]
+      : []),
   ];
 
   let draining = false;
@@ -101,6 +126,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
   });
   const streams = new Set<import('node:http').ServerResponse>();
+  await app.register(controlRoomSessions, { auth, tokensSpec: config.API_TOKENS });
   await app.register(alarmRoutes, { store, feed, auth, streams });
 
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -108,10 +134,10 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     app,
     store,
     evaluator,
-    dispatcher,
+    outbox,
     async start() {
       await feed.start();
-      dispatcher.start();
+      outbox.start();
       for (const subscriber of subscribers) subscriber.start();
       sweepTimer = setInterval(() => {
         evaluator.sweep(Date.now()).catch((error) => logger.warn({ err: error }, 'sweep failed'));
@@ -121,7 +147,8 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       draining = true;
       clearInterval(sweepTimer);
       await Promise.all(subscribers.map((s) => s.close()));
-      await dispatcher.close();
+      await outbox.close();
+      await publisher.flush();
       // EventSource clients reconnect (to another replica) when their stream ends.
       for (const stream of streams) stream.end();
       await feed.close();

@@ -42,10 +42,18 @@ export const CONTROL_ROOM_PAGE = `<!doctype html>
   <section><h2>PPV trend per zone (60 min, mm/s)</h2><div id="trends" data-testid="trends"></div></section>
 </main>
 <script>
-const params = new URLSearchParams(location.search);
-const token = params.get('token') || localStorage.getItem('controlRoomToken') || prompt('Control-room token');
-if (token) localStorage.setItem('controlRoomToken', token);
-const auth = { authorization: 'Bearer ' + token };
+// The token is typed once and exchanged for an HttpOnly session cookie: it is kept in no URL and no storage.
+async function session() {
+  let response = await fetch('/session');
+  while (!response.ok) {
+    const token = prompt('Control-room token');
+    if (!token) continue;
+    response = await fetch('/session', { method: 'POST', headers: { authorization: 'Bearer ' + token } });
+  }
+  return response.json();
+}
+const auth = { 'x-control-room': '1' };
+let me = { role: 'viewer' };
 const rank = { red: 0, orange: 1, yellow: 2, green: 3 };
 const alarms = new Map();
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -57,7 +65,7 @@ function renderAlarms() {
     '<div class="alarm ' + esc(a.level) + (a.state.endsWith('UNACK') ? ' unack' : '') + '" data-alarm-id="' + esc(a.alarmId) + '" data-state="' + esc(a.state) + '">' +
     '<div class="message">' + esc(a.message) + '</div>' +
     '<div class="meta">' + esc(a.level.toUpperCase()) + ' · ' + esc(a.state) + ' · ' + esc(a.site) + (a.zone ? '/' + esc(a.zone) : '') + ' · ' + esc(a.subject) + ' · ×' + esc(a.count) + ' · ' + esc(new Date(a.lastSeenAt).toLocaleTimeString()) + '</div>' +
-    (a.state.endsWith('UNACK') ? '<button data-ack="' + esc(a.alarmId) + '">Acknowledge</button>' : '') + '</div>').join('') : '<p class="empty">No active alarms.</p>';
+    (a.state.endsWith('UNACK') && me.role === 'operator' ? '<button data-ack="' + esc(a.alarmId) + '">Acknowledge</button>' : '') + '</div>').join('') : '<p class="empty">No active alarms.</p>';
 }
 
 document.addEventListener('click', async (event) => {
@@ -70,11 +78,12 @@ document.addEventListener('click', async (event) => {
 });
 
 function connect() {
-  const source = new EventSource('/alarms/stream?access_token=' + encodeURIComponent(token));
+  const source = new EventSource('/alarms/stream');
   const status = document.getElementById('status');
   source.addEventListener('snapshot', (e) => { alarms.clear(); for (const a of JSON.parse(e.data).alarms) alarms.set(a.alarmId, a); renderAlarms(); status.textContent = 'live'; status.className = 'live'; });
   source.addEventListener('transition', (e) => { const t = JSON.parse(e.data); alarms.set(t.alarmId, { ...alarms.get(t.alarmId), ...t }); renderAlarms(); refreshSensors(); refreshTrends(); });
-  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = ''; };
+  // An ended session (expired, or the tokens changed) asks for the token again.
+  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = ''; fetch('/session').then((r) => { if (r.status === 401) location.reload(); }); };
 }
 
 async function refreshSensors() {
@@ -103,9 +112,12 @@ async function refreshTrends() {
   }).join('') || '<p class="empty">No packets in the last hour.</p>';
 }
 
-connect();
-refreshSensors(); refreshTrends();
-setInterval(refreshSensors, 5000); setInterval(refreshTrends, 10000);
+session().then((user) => {
+  me = user;
+  connect();
+  refreshSensors(); refreshTrends();
+  setInterval(refreshSensors, 5000); setInterval(refreshTrends, 10000);
+});
 </script>
 </body>
 </html>

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import type { AlarmLevel, AlarmState, AlarmTransition } from '@mine/contracts';
 import { LEVEL_RANK } from './rules/limits.js';
 import type { StaLtaSnapshot } from '@mine/vibration';
+import { OutboxStore } from './outbox.js';
 import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory } from './rules/engine.js';
 
 /** The notification channel replicas LISTEN on to feed their live streams. */
@@ -18,11 +19,17 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 export class AlarmStore {
   private readonly s: string;
 
+  /** The outbox's delivery rows, one per transition and channel. */
+  readonly outbox: OutboxStore;
+
   constructor(
     readonly pool: pg.Pool,
     schema: string,
+    /** notification channels: each transition gets a delivery row for each */
+    private readonly channels: string[] = [],
   ) {
     this.s = ident(schema);
+    this.outbox = new OutboxStore(pool, this.s);
   }
 
   async migrate(): Promise<void> {
@@ -97,6 +104,17 @@ export class AlarmStore {
       ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS boot_id text;
       ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS detector jsonb;
       ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS sequence_resets integer NOT NULL DEFAULT 0;
+      CREATE TABLE IF NOT EXISTS ${s}.deliveries (
+        channel text NOT NULL,
+        transition_seq bigint NOT NULL REFERENCES ${s}.transitions (seq),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        claimed_until timestamptz,
+        delivered_at timestamptz,
+        last_error text,
+        PRIMARY KEY (channel, transition_seq)
+      );
+      CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (channel, transition_seq) WHERE delivered_at IS NULL;
       CREATE TABLE IF NOT EXISTS ${s}.issue_positions (
         issue_id text PRIMARY KEY,
         occurred_at timestamptz NOT NULL,
@@ -110,6 +128,16 @@ export class AlarmStore {
         opened_at timestamptz NOT NULL
       );
     `);
+    await this.adoptUndispatched();
+  }
+
+  /** Transitions recorded before the outbox (never handed to a channel) get their delivery rows. */
+  private async adoptUndispatched(): Promise<void> {
+    await this.pool.query(
+      `WITH pending AS (UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE dispatched_at IS NULL RETURNING seq)
+       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, pending.seq FROM pending, unnest($1::text[]) AS channel ON CONFLICT DO NOTHING`,
+      [this.channels],
+    );
   }
 
   /** Runs `work` in a transaction; the transitions it records are NOTIFYed on commit. */
@@ -117,7 +145,7 @@ export class AlarmStore {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const tx = new AlarmTx(client, this.s);
+      const tx = new AlarmTx(client, this.s, this.channels);
       const result = await work(tx);
       if (tx.recorded > 0) await client.query(`SELECT pg_notify($1, '')`, [TRANSITION_CHANNEL]);
       await client.query('COMMIT');
@@ -163,59 +191,9 @@ export class AlarmStore {
     return Number(rows[0].seq);
   }
 
-  async pendingTransitions(limit: number): Promise<{ seq: number; body: AlarmTransition }[]> {
-    const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE dispatched_at IS NULL ORDER BY seq LIMIT $1`, [limit]);
-    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
-  }
-
-  async markDispatched(transitionIds: string[]): Promise<void> {
-    await this.pool.query(`UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE transition_id = ANY($1)`, [transitionIds]);
-  }
-
-  /** Queues one notification per transition and target; re-queuing the same pair is a no-op. */
-  async enqueueNotifications(transitionIds: string[], targets: string[]): Promise<void> {
-    for (const target of targets) {
-      await this.pool.query(
-        `INSERT INTO ${this.s}.notifications (transition_id, target, status)
-         SELECT unnest($1::uuid[]), $2, 'pending' ON CONFLICT DO NOTHING`,
-        [transitionIds, target],
-      );
-    }
-  }
-
-  /**
-   * Claims pending notifications (and ones a crashed replica left "sending" for
-   * over a minute); a claimed notification is not handed out again.
-   */
-  async claimNotifications(limit: number): Promise<{ transitionId: string; target: string; body: AlarmTransition }[]> {
-    const { rows } = await this.pool.query(
-      `UPDATE ${this.s}.notifications n SET status = 'sending', updated_at = now()
-       FROM ${this.s}.transitions t
-       WHERE t.transition_id = n.transition_id
-         AND (n.transition_id, n.target) IN (
-           SELECT transition_id, target FROM ${this.s}.notifications
-           WHERE status = 'pending' OR (status = 'sending' AND updated_at < now() - interval '1 minute')
-           ORDER BY updated_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING n.transition_id, n.target, t.body`,
-      [limit],
-    );
-    return rows.map((r) => ({ transitionId: r.transition_id, target: r.target, body: r.body }));
-  }
-
-  async finishNotification(transitionId: string, target: string, outcome: { status: 'delivered' | 'dead'; attempts: number; error?: string }): Promise<void> {
-    await this.pool.query(
-      `UPDATE ${this.s}.notifications SET status = $3, attempts = $4, last_error = $5, updated_at = now() WHERE transition_id = $1 AND target = $2`,
-      [transitionId, target, outcome.status, outcome.attempts, outcome.error ?? null],
-    );
-  }
-
-  /** Delivery state of the given transitions' notifications. */
-  async notifications(transitionIds: string[]) {
-    const { rows } = await this.pool.query(
-      `SELECT transition_id, target, status, attempts, last_error FROM ${this.s}.notifications WHERE transition_id = ANY($1::uuid[]) ORDER BY updated_at`,
-      [transitionIds],
-    );
-    return rows;
+  /** Delivery state of the given transitions on every channel. */
+  notifications(transitionIds: string[]) {
+    return this.outbox.forTransitions(transitionIds);
   }
 
   async sensors() {
@@ -272,6 +250,7 @@ export class AlarmTx {
   constructor(
     private readonly client: pg.PoolClient,
     private readonly s: string,
+    private readonly channels: string[],
   ) {}
 
   /** True the first time a message key is seen; redelivered messages are skipped. */
@@ -437,7 +416,12 @@ export class AlarmTx {
       ...(actor ? { actor } : {}),
       details: a.details,
     };
-    await this.client.query(`INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body) VALUES ($1, $2, $3)`, [transition.transitionId, alarmId, transition]);
+    // The transition and its delivery rows, one per channel, in one statement.
+    await this.client.query(
+      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body, dispatched_at) VALUES ($1, $2, $3, now()) RETURNING seq)
+       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, t.seq FROM t, unnest($4::text[]) AS channel`,
+      [transition.transitionId, alarmId, transition, this.channels],
+    );
     this.recorded += 1;
   }
 }

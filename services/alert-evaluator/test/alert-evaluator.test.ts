@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { AlarmTransition, encodeSensorReadings, toBigQuerySchema, type SensorReading } from '@mine/contracts';
 import { createBigQuery, createLogger, createPubSub, loadConfig } from '@mine/platform';
@@ -16,6 +16,7 @@ const bigquery = createBigQuery({ projectId: env.projectId, bigqueryApiEndpoint:
 const logger = createLogger({ service: 'alert-evaluator-test', level: 'silent' });
 const OPERATOR_TOKEN = 'op-secret-token';
 const VIEWER_TOKEN = 'viewer-secret-token';
+const WEBHOOK_SECRET = 'webhook-signing-secret';
 
 /** Throwaway topics, subscriptions, dataset and schema: this test shares the stack with others. */
 async function environment(t: import('node:test').TestContext) {
@@ -25,6 +26,7 @@ async function environment(t: import('node:test').TestContext) {
   const [readingsSub] = await readings!.createSubscription(`${name}-readings.sub`, { ackDeadlineSeconds: 20 });
   const [issuesSub] = await issues!.createSubscription(`${name}-issues.sub`, { ackDeadlineSeconds: 20 });
   const [alertsSub] = await alerts!.createSubscription(`${name}-alerts.sub`);
+  const [historySub] = await alerts!.createSubscription(`${name}-alerts-history.sub`);
   const [issuesDlqSub] = await issuesDlq!.createSubscription(`${name}-issues-dlq.sub`);
   const [dataset] = await bigquery.createDataset(uniqueName('ae'));
   await dataset.createTable('alarm_transitions', { schema: { fields: toBigQuerySchema(AlarmTransition) } });
@@ -36,6 +38,8 @@ async function environment(t: import('node:test').TestContext) {
     request.on('data', (chunk) => (body += chunk));
     request.on('end', () => {
       if (failNext-- > 0) return void response.writeHead(503).end();
+      const [t, v1] = String(request.headers['x-mine-signature']).split(',').map((part) => part.split('=')[1]);
+      if (v1 !== createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${body}`).digest('hex')) return void response.writeHead(401).end();
       webhookCalls.push({ key: String(request.headers['idempotency-key']), body: JSON.parse(body) });
       response.writeHead(204).end();
     });
@@ -53,6 +57,9 @@ async function environment(t: import('node:test').TestContext) {
     ISSUE_DEAD_LETTER_TOPIC: `${name}-issues-dlq`,
     ALERTS_TOPIC: `${name}-alerts`,
     ALARM_HISTORY_TABLE: `${dataset.id}.alarm_transitions`,
+    ALARM_HISTORY_SUBSCRIPTION: `${name}-alerts-history.sub`,
+    ALERTS_DEAD_LETTER_TOPIC: `${name}-readings-dlq`,
+    WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
     RULES_JSON: JSON.stringify({ defaults: { holdSeconds: 2, seismic: { ltaSeconds: 5 } } }),
     WEBHOOK_URLS: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook`,
     WEBHOOK_MIN_BACKOFF_MS: '20',
@@ -65,11 +72,11 @@ async function environment(t: import('node:test').TestContext) {
   };
   t.after(async () => {
     webhook.close();
-    await Promise.all([readingsSub, issuesSub, alertsSub, issuesDlqSub].map((s) => s!.delete().catch(() => undefined)));
+    await Promise.all([readingsSub, issuesSub, alertsSub, historySub, issuesDlqSub].map((s) => s!.delete().catch(() => undefined)));
     await Promise.all([readings, issues, alerts, readingsDlq, issuesDlq].map((tp) => tp!.delete().catch(() => undefined)));
     await dataset.delete({ force: true }).catch(() => undefined);
   });
-  return { schema: config.PG_SCHEMA, readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
+  return { webhookPort: (webhook.address() as AddressInfo).port, schema: config.PG_SCHEMA, readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
 }
 
 const T0 = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -167,10 +174,19 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   // The alarm's page lists the delivery of each of its transitions, and only those.
   const delivered = await waitFor(async () => {
     const page = (await service.app.inject({ url: `/alarms/${raised.alarmId}`, headers: auth(VIEWER_TOKEN) })).json();
-    return page.notifications.length === 4 && page.notifications.every((n: { status: string }) => n.status === 'delivered') ? page : undefined;
+    return page.notifications.length === 8 && page.notifications.every((n: { status: string }) => n.status === 'delivered') ? page : undefined;
   }, { what: 'notifications on the alarm page' });
-  assert.deepEqual(new Set(delivered.notifications.map((n: { transition_id: string }) => n.transition_id)), new Set(cleared.history.map((h) => h.transitionId)));
-  const [rows] = await bigquery.query({ query: `SELECT level, state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
+  for (const channel of ['alerts-topic', `webhook:127.0.0.1:${ctx.webhookPort}/hook`])
+    assert.deepEqual(
+      new Set(delivered.notifications.filter((n: { target: string }) => n.target === channel).map((n: { transition_id: string }) => n.transition_id)),
+      new Set(cleared.history.map((h) => h.transitionId)),
+      channel,
+    );
+  // The history is fed by the alerts topic's own subscription.
+  const rows = await waitFor(async () => {
+    const [found] = await bigquery.query({ query: `SELECT level, state FROM \`${env.projectId}.${ctx.dataset.id}.alarm_transitions\` WHERE alarmId = '${raised.alarmId}' ORDER BY transitionAt` });
+    return found.length >= 4 ? found : undefined;
+  }, { what: 'four history rows in BigQuery' });
   assert.deepEqual(rows.map((r) => `${r.level}:${r.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
 });
 
@@ -183,7 +199,26 @@ test('the control room’s live stream sends a snapshot, then each transition as
   assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/stream`)).status, 401);
   const controller = new AbortController();
   t.after(() => controller.abort());
-  const response = await fetch(`http://127.0.0.1:${port}/alarms/stream?access_token=${VIEWER_TOKEN}`, { signal: controller.signal });
+  // No token in a URL: the screen exchanges it once for an HttpOnly session cookie, which EventSource sends.
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/stream?access_token=${VIEWER_TOKEN}`)).status, 401);
+  const login = await fetch(`http://127.0.0.1:${port}/session`, { method: 'POST', headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+  assert.equal(login.status, 200);
+  assert.deepEqual({ ...((await login.json()) as object), expiresAt: undefined }, { name: 'vic', role: 'viewer', expiresAt: undefined });
+  const setCookie = login.headers.get('set-cookie') ?? '';
+  assert.match(setCookie, /^control_room_session=[^;]+;.*HttpOnly/);
+  assert.match(setCookie, /SameSite=Strict/);
+  assert.doesNotMatch(setCookie, new RegExp(VIEWER_TOKEN));
+  const sessionCookie = setCookie.split(';')[0]!;
+  const session = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { cookie: sessionCookie, ...(init.headers as Record<string, string>) } });
+  assert.deepEqual(await (await session('/session')).json(), { name: 'vic', role: 'viewer' });
+  // A wall screen's (viewer) session reads but cannot acknowledge; a forged cookie is no session.
+  assert.equal((await session(`/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { 'x-control-room': '1' } })).status, 403);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms`, { headers: { cookie: sessionCookie.replace('viewer', 'operator') } })).status, 401);
+  const operatorCookie = (await fetch(`http://127.0.0.1:${port}/session`, { method: 'POST', headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })).headers.get('set-cookie')!.split(';')[0]!;
+  const csrf = await fetch(`http://127.0.0.1:${port}/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { cookie: operatorCookie } });
+  assert.equal(csrf.status, 403, 'a cookie-authenticated change without the x-control-room header (a cross-site form) is refused');
+  assert.equal((await fetch(`http://127.0.0.1:${port}/alarms/${randomUUID()}/ack`, { method: 'POST', headers: { cookie: operatorCookie, 'x-control-room': '1' } })).status, 404);
+  const response = await session('/alarms/stream', { signal: controller.signal });
   assert.equal(response.headers.get('content-type'), 'text/event-stream');
   const reader = response.body!.getReader();
   let text = '';

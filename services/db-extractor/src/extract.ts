@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
+import type { RunCompleted } from '@mine/contracts';
 import type { LineageEmitter, Logger } from '@mine/platform';
 import { compressChunk, keysetChunks } from './chunks.js';
 import type { SourcePlan, TablePlan } from './plan.js';
@@ -28,6 +29,8 @@ export interface ExtractContext {
   stopAfterChunks?: number;
   /** backfill: ignore the watermark, optionally between two cursor values */
   backfill?: { from?: unknown; to?: unknown };
+  /** tells downstream stages (the quality gate) that the table changed; a failure fails the table */
+  announce?: (message: RunCompleted) => Promise<void>;
   now?: () => Date;
 }
 
@@ -38,6 +41,8 @@ export interface TableResult {
   chunks: number;
   mode: TablePlan['mode'];
   status: 'done' | 'stopped';
+  /** rows in the source table before and after the run (the SAP client's only) */
+  sourceRows?: { min: number; max: number };
 }
 
 const stateName = (source: SourcePlan, table: TablePlan) => `staging/db-extractor/_state/${source.name}.${table.target}.json`;
@@ -96,6 +101,8 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
       limit: table.chunkSize,
       ...(source.sapClient ? { sapClient: source.sapClient } : {}),
     };
+    // Counted before reading and after publishing: the copy must hold between the two (rows may arrive meanwhile).
+    const sourceRowsBefore = await reader.countRows(table.table, source.sapClient);
     const progress = new TableProgress(await reader.estimateRows(request), Date.now());
     for await (const chunk of keysetChunks(reader, request, () => now().toISOString())) {
       if (ctx.stopAfterChunks !== undefined && run.chunks >= ctx.stopAfterChunks) {
@@ -130,10 +137,18 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
       lastRows: run.rows,
     });
     await bigquery.dataset(source.dataset).table(stagingTable).delete().catch(() => undefined);
+    const sourceRows = { min: sourceRowsBefore, max: Math.max(sourceRowsBefore, await reader.countRows(table.table, source.sapClient)) };
     await lineageRun?.complete([{ namespace: 'bigquery', name: `${bigquery.projectId}.${source.dataset}.${table.target}`, rowCount: run.rows }]);
+    await ctx.announce?.({
+      runId: lineageRun?.runId ?? run.runId,
+      job: `db-extractor.${source.name}.${table.target}`,
+      status: 'COMPLETE',
+      completedAt: now().toISOString(),
+      outputs: [{ table: `${source.dataset}.${table.target}`, rowsWritten: run.rows, expectedRows: sourceRows }],
+    });
     ctx.metrics?.tables.inc({ outcome: 'done' });
     ctx.metrics?.eta.set({ table: label }, 0);
-    return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'done' };
+    return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'done', sourceRows };
   } catch (error) {
     await lineageRun?.fail(error as Error);
     ctx.metrics?.tables.inc({ outcome: 'failed' });

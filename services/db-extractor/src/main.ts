@@ -5,7 +5,7 @@
 //   node dist/main.js --dry-run                print the plan and exit
 // Exits 1 when any table failed.
 import { parseArgs } from 'node:util';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createPubSub, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { DbExtractorEnv } from './config.js';
 import { parsePlan } from './plan.js';
 import { extractorMetrics } from './progress.js';
@@ -32,6 +32,7 @@ const metrics = extractorMetrics();
 // Scraped while the job runs (a PodMonitoring on the CronJob's pods).
 const closeMetrics = await serveJobMetrics(metrics.registry, config.METRICS_PORT, logger);
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
+const announcer = new RunAnnouncer(createPubSub(config.GCP_PROJECT_ID), config.RUN_COMPLETED_TOPIC);
 const report = await runExtraction({
   plan,
   // Connection strings come from the environment variables the plan names (Kubernetes Secrets).
@@ -41,6 +42,7 @@ const report = await runExtraction({
   logger,
   metrics,
   lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  announce: (message) => announcer.announce(message),
   ...(values.table ? { only: values.table } : {}),
   ...(values.backfill ? { backfill: { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),
 });

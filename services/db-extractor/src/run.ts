@@ -20,6 +20,7 @@ export interface RunOptions {
   backfill?: ExtractContext['backfill'];
   stopAfterChunks?: number;
   metrics?: ExtractorMetrics;
+  announce?: ExtractContext['announce'];
 }
 
 export interface RunReport {
@@ -51,6 +52,7 @@ export async function runExtraction(options: RunOptions): Promise<RunReport> {
             ...(options.lineage ? { lineage: options.lineage } : {}),
             ...(options.backfill ? { backfill: options.backfill } : {}),
             ...(options.metrics ? { metrics: options.metrics } : {}),
+            ...(options.announce ? { announce: options.announce } : {}),
             ...(options.stopAfterChunks !== undefined ? { stopAfterChunks: options.stopAfterChunks } : {}),
           }),
         );

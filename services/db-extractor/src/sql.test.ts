@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { oracleChunk, postgresChunk } from './sql.js';
+import { oracleChunk, oracleCount, postgresChunk, postgresCount } from './sql.js';
 import { drift, mapOracleColumn, mapPostgresColumn, sapDate, sapTime } from './types.js';
 
 test('PostgreSQL chunks: keyset after the last key, from the watermark, ordered by cursor then key', () => {
@@ -76,4 +76,10 @@ test('schema drift: new columns are added, removed or retyped ones fail the tabl
   });
   assert.deepEqual(drift(current, [{ name: 'id', type: 'INT64', mode: 'REQUIRED' }]).problems, ['column tonnes was removed at the source']);
   assert.deepEqual(drift(current, [{ name: 'id', type: 'INT64', mode: 'REQUIRED' }, { name: 'tonnes', type: 'FLOAT64', mode: 'NULLABLE' }]).problems, ['column tonnes changed from NUMERIC to FLOAT64']);
+});
+
+test('source row counts: the whole PostgreSQL table; in Oracle only the SAP client, by a named bind', () => {
+  assert.deepEqual(postgresCount('public.extraction_records'), { sql: 'SELECT count(*) AS n FROM "public"."extraction_records"', params: [] });
+  assert.deepEqual(oracleCount('SAPSR3.AFRU', '100'), { sql: 'SELECT COUNT(*) AS N FROM SAPSR3.AFRU WHERE MANDT = :mandt', params: { mandt: '100' } });
+  assert.deepEqual(oracleCount('SAPSR3.AFRU'), { sql: 'SELECT COUNT(*) AS N FROM SAPSR3.AFRU', params: {} });
 });

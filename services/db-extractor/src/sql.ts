@@ -64,3 +64,12 @@ export function oracleChunk(request: ChunkRequest): ChunkQuery {
   const sql = `SELECT ${request.columns.join(', ')} FROM ${request.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.join(', ')} FETCH FIRST :limit ROWS ONLY`;
   return { sql, params: binds };
 }
+
+/** Rows in a source table (the SAP client's only), the count the quality gate checks the copy against. */
+export function postgresCount(table: string): ChunkQuery {
+  return { sql: `SELECT count(*) AS n FROM ${pgIdent(table)}`, params: [] };
+}
+
+export function oracleCount(table: string, sapClient?: string): ChunkQuery {
+  return sapClient ? { sql: `SELECT COUNT(*) AS N FROM ${table} WHERE MANDT = :mandt`, params: { mandt: sapClient } } : { sql: `SELECT COUNT(*) AS N FROM ${table}`, params: {} };
+}

@@ -2,10 +2,11 @@
 //   node dist/compact-main.js                      every hour whose spool changed since it was last compacted
 //   node dist/compact-main.js 2026-11-24T05 ...    also those hours, compacted again whatever their state
 import { randomUUID } from 'node:crypto';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createStorage, loadConfig } from '@mine/platform';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { openDuckDb } from './parquet.js';
+import { compactionQuality, emptyHourError } from './quality.js';
 import { runCompaction } from './run.js';
 import { hourPrefix } from './spool.js';
 
@@ -39,19 +40,34 @@ const result = await runCompaction({
     async start(hour) {
       const run = await lineage.startRun('lake-compactor.hourly', [{ namespace: `gs://${bucket.name}`, name: `spool/${hour}` }]);
       return {
-        complete: (r) =>
-          run.complete(
-            r.sites.flatMap((s) => [
-              { namespace: `gs://${bucket.name}`, name: hourPrefix('raw', r.hourStart, s.site), rowCount: s.rawRows },
-              { namespace: `gs://${bucket.name}`, name: s.objects.packets, rowCount: s.packets },
-              { namespace: `gs://${bucket.name}`, name: s.objects.hourly, rowCount: s.sensors },
-            ]),
-            [{ assertion: 'no_duplicate_packets_after_dedupe', success: true }],
-          ),
+        complete: (r) => {
+          const outputs = r.sites.flatMap((s) => [
+            { namespace: `gs://${bucket.name}`, name: hourPrefix('raw', r.hourStart, s.site), rowCount: s.rawRows },
+            { namespace: `gs://${bucket.name}`, name: s.objects.packets, rowCount: s.packets },
+            { namespace: `gs://${bucket.name}`, name: s.objects.hourly, rowCount: s.sensors },
+          ]);
+          const quality = compactionQuality(r);
+          const failure = emptyHourError(r) ?? (quality.every((a) => a.success) ? undefined : new Error(`compaction checks failed: ${quality.filter((a) => !a.success).map((a) => a.assertion).join(', ')}`));
+          return failure ? run.fail(failure, outputs, quality) : run.complete(outputs, quality);
+        },
         fail: (error) => run.fail(error),
       };
     },
   },
 });
 logger.info({ compacted: result.compacted.map((c) => c.hour), failed: result.failed, skipped: result.skipped, record: result.record }, 'compaction run finished');
+// Every run announces the features table (also when nothing was new), so a lost announcement is healed by the next run;
+// one that fails fails the job, whose retry announces again (the compaction itself is then a no-op).
+if (dataset && table) {
+  await new RunAnnouncer(createPubSub(config.GCP_PROJECT_ID), config.RUN_COMPLETED_TOPIC).announce({
+    runId,
+    job: 'lake-compactor.hourly',
+    status: result.failed.length ? 'PARTIAL' : 'COMPLETE',
+    completedAt: new Date().toISOString(),
+    outputs: [{ table: `${dataset}.${table}`, rowsWritten: result.compacted.reduce((sum, c) => sum + c.result.sites.reduce((n, s) => n + s.sensors, 0), 0) }],
+  }).catch((error) => {
+    logger.error({ err: error }, 'run-completed announcement failed; the quality gate is not triggered until the next run');
+    result.failed.push({ hour: 'announcement', error: (error as Error).message });
+  });
+}
 process.exitCode = result.failed.length ? 1 : 0;

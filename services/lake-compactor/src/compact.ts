@@ -118,13 +118,13 @@ export async function compactHour(hourStart: Date, spool: SpoolObject[], options
       for (const { sensorId, glob } of sensors) {
         const sensor = await compactSensor(site, sensorId, glob, iso, dir, store, options);
         rawRows += sensor.rawRows;
+        result.duplicates += sensor.duplicates;
         objects.push(sensor.object);
         result.carryOut[sensorId] = sensor.carry;
       }
       result.sites.push(await compactSite(site, iso, dir, store, objects, rawRows, options));
     }
     const packets = result.sites.reduce((n, s) => n + s.packets, 0);
-    result.duplicates = result.spoolPackets - packets;
     await duckdb.run('DROP TABLE IF EXISTS packet_features; DROP TABLE IF EXISTS sensor_packets');
     logger.info({ hour: result.hourStart, spoolFiles: spool.length, packets, duplicates: result.duplicates, sites: result.sites.length }, 'hour compacted');
     return result;
@@ -151,6 +151,8 @@ async function compactSensor(site: string, sensorId: string, glob: string, hourI
     SELECT ${sqlString(sensorId)} AS sensorId, sequence, zone, startTime, sampleRateHz, x, y, z
     FROM read_parquet(${sqlString(glob)}, hive_partitioning = false)
     QUALIFY row_number() OVER (PARTITION BY sequence ORDER BY receivedAt, startTime) = 1`);
+  // Counted apart from the spool's total, so the compaction check sees a packet that fell out of every partition.
+  const [[spooled, kept]] = (await duckdb.runAndReadAll(`SELECT (SELECT count(*) FROM read_parquet(${sqlString(glob)}, hive_partitioning = false)), (SELECT count(*) FROM sensor_packets)`)).getRows() as [[bigint, bigint]];
   const rawPath = join(dir, 'raw.parquet');
   const raw = await duckdb.run(`COPY (
       SELECT sensorId, sequence, zone, sampleIndex,
@@ -189,7 +191,7 @@ async function compactSensor(site: string, sensorId: string, glob: string, hourI
     }
   }
   appender.closeSync();
-  return { rawRows: raw.rowsChanged, object, carry: detector.snapshot() };
+  return { rawRows: raw.rowsChanged, object, carry: detector.snapshot(), duplicates: Number(spooled) - Number(kept) };
 }
 
 async function compactSite(site: string, hourIso: string, dir: string, store: LakeStore, rawObjects: string[], rawRows: number, options: CompactionOptions): Promise<SiteOutput> {

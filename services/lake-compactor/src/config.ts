@@ -20,6 +20,7 @@ export const LakeCompactorEnv = Type.Object({
   LEASE_SECONDS: Type.Integer({ minimum: 60, default: 1800, description: 'how long a run may hold an hour before another run may take it over (longer than one hour’s compaction)' }),
   DUCKDB_MEMORY_LIMIT: Type.String({ default: '1GB', description: 'DuckDB memory_limit; beyond it DuckDB spills to WORK_DIR' }),
   FRESHNESS_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60, description: 'how often the spool service measures how far the lake is behind (0: never)' }),
+  RUN_COMPLETED_TOPIC: Type.String({ default: 'pipeline-runs', description: 'where the hourly job announces the features table to the quality gate' }),
   FEATURES_TABLE: Type.String({ default: 'ops.vibration_hourly', description: 'dataset.table the hourly features are loaded into; empty to skip' }),
 });
 export type LakeCompactorConfig = Static<typeof LakeCompactorEnv>;

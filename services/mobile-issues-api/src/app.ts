@@ -42,7 +42,14 @@ declare module 'fastify' {
  */
 export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; logger: Logger; pubsub: PubSub; auth?: JwtAuth }) {
   const { config, logger } = deps;
-  const auth = deps.auth ?? new JwtAuth({ jwksUrl: config.JWKS_URL, jwksJson: config.JWKS_JSON, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const auth = deps.auth ?? new JwtAuth({
+      jwksUrl: config.JWKS_URL,
+      jwksJson: config.JWKS_JSON,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      algorithms: config.JWT_ALGORITHMS.split(','),
+      clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
+    });
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: 10 });
   pool.on('error', (error) => logger.error({ err: error }, 'idle PostgreSQL client failed'));
   const store = new IssueStore(pool, config.PG_SCHEMA);
@@ -142,6 +149,10 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
   const authenticate = async (request: FastifyRequest, reply: FastifyReply) => {
     const result = await auth.authenticate(request.headers.authorization);
     if ('status' in result) {
+      if (result.status === 503) {
+        request.log.error({ err: result.cause }, 'identity provider keys unavailable');
+        return reply.code(503).header('retry-after', 5).send({ error: 'unavailable', reason: result.reason });
+      }
       const header = result.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
       return reply.code(result.status).headers(header).send({ error: result.status === 401 ? 'unauthorized' : 'forbidden', reason: result.reason });
     }

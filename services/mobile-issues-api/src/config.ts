@@ -12,6 +12,8 @@ export const MobileIssuesEnv = Type.Object({
   JWKS_JSON: Type.Optional(Type.String({ description: 'a local JWKS (local stack and tests), used when JWKS_URL is not set' })),
   JWT_ISSUER: Type.String({ default: 'https://login.mine.example' }),
   JWT_AUDIENCE: Type.String({ default: 'mobile-issues-api' }),
+  JWT_ALGORITHMS: Type.String({ pattern: '^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$', default: 'RS256,ES256', description: 'signature algorithms accepted (asymmetric only)' }),
+  JWT_CLOCK_TOLERANCE_SECONDS: Type.Integer({ minimum: 0, maximum: 300, default: 30, description: 'leeway for exp and nbf' }),
   PSEUDONYM_KEY: Secret(Type.String({ minLength: 16, description: 'HMAC key that pseudonymises user ids in analytics' })),
   MAX_BATCH: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
 });

@@ -7,7 +7,8 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import avro from 'avsc';
 import { createLogger, createS3, createStorage, createBigQuery } from '@mine/platform';
 import { stackEnv, uniqueName } from '@mine/testkit';
-import { ENCODE_CODECS, scanAvro } from '../src/avro.js';
+import { ENCODE_CODECS } from '../src/avro.js';
+import { readAvroContainer } from '../src/container.js';
 import { ROCK_QUALITY_SCHEMA } from '../src/expected-schema.js';
 import { copyVerified, type SyncOptions } from '../src/sync.js';
 
@@ -59,7 +60,7 @@ const verified = await timed(async () => {
 });
 let records = 0;
 const validation = await timed(async () => {
-  for (const o of objects) records += (await scanAvro(landing.file(`verified/${o.key}`).createReadStream())).records;
+  for (const o of objects) records += (await readAvroContainer(landing.file(`verified/${o.key}`).createReadStream())).records;
 });
 await landing.deleteFiles({ force: true });
 await landing.delete();

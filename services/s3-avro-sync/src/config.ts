@@ -15,6 +15,9 @@ export const S3AvroSyncEnv = Type.Object({
   QUARANTINE_PREFIX: Type.String({ default: 'quarantine/rock-quality/' }),
   TARGET_TABLE: Type.String({ pattern: '^[A-Za-z0-9_]+\\.[A-Za-z0-9_]+$', default: 'raw_rock_quality.analyses' }),
   CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 4 }),
+  AVRO_MAX_BLOCK_BYTES: Type.Integer({ minimum: 64 * 1024, default: 16 * 1024 * 1024, description: 'largest Avro block, stored and decompressed' }),
+  SYNC_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 10, default: 4, description: 'attempts per file, listing and manifest within one run' }),
+  RUN_COMPLETED_TOPIC: Type.String({ default: 'pipeline-runs', description: 'where each run is announced to the quality gate' }),
   METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '/metrics and /healthz while the job runs (0: off)' }),
 });
 export type S3AvroSyncConfig = Static<typeof S3AvroSyncEnv>;

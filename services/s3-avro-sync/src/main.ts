@@ -1,10 +1,14 @@
 // One sync run (a CronJob): exits 0 when every file was loaded or quarantined, 1 when any failed.
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, createBigQuery, createLogger, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+//   node dist/main.js                                              new and changed files (the manifest says which)
+//   node dist/main.js --backfill --from 2026-11-01 [--to 2026-11-08]  also reload every file delivered in that range
+import { parseArgs } from 'node:util';
+import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createLogger, createPubSub, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { syncMetrics } from './metrics.js';
 import { S3AvroSyncEnv } from './config.js';
 import { ROCK_QUALITY_SCHEMA } from './expected-schema.js';
-import { syncOnce } from './sync.js';
+import { syncRun } from './run.js';
 
+const { values } = parseArgs({ options: { backfill: { type: 'boolean', default: false }, from: { type: 'string' }, to: { type: 'string' } } });
 const config = loadConfig(S3AvroSyncEnv);
 const logger = createLogger({ service: 's3-avro-sync', level: config.LOG_LEVEL });
 logger.info({ config: describeConfig(S3AvroSyncEnv, config) }, 'starting');
@@ -14,7 +18,13 @@ const metrics = syncMetrics();
 // Scraped while the job runs (a PodMonitoring on the CronJob's pods).
 const closeMetrics = await serveJobMetrics(metrics.registry, config.METRICS_PORT, logger);
 
-const report = await syncOnce({
+const backfill = values.backfill ? { from: new Date(values.from ?? 0), to: values.to ? new Date(values.to) : new Date() } : undefined;
+if (backfill && (Number.isNaN(backfill.from.getTime()) || Number.isNaN(backfill.to.getTime()))) {
+  logger.fatal({ from: values.from, to: values.to }, '--from and --to must be dates, e.g. 2026-11-01');
+  process.exit(2);
+}
+const announcer = new RunAnnouncer(createPubSub(config.GCP_PROJECT_ID), config.RUN_COMPLETED_TOPIC);
+const report = await syncRun({
   s3: createS3({ region: config.AWS_REGION, endpoint: config.S3_ENDPOINT, accessKeyId: config.AWS_ACCESS_KEY_ID, secretAccessKey: config.AWS_SECRET_ACCESS_KEY }),
   s3Bucket: config.S3_BUCKET,
   s3Prefix: config.S3_PREFIX,
@@ -27,9 +37,13 @@ const report = await syncOnce({
   table,
   expectedSchema: ROCK_QUALITY_SCHEMA as unknown as Record<string, unknown>,
   concurrency: config.CONCURRENCY,
+  limits: { maxHeaderBytes: 1024 * 1024, maxBlockBytes: config.AVRO_MAX_BLOCK_BYTES, maxDecompressedBlockBytes: config.AVRO_MAX_BLOCK_BYTES },
+  attempts: config.SYNC_ATTEMPTS,
   logger,
   lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
   metrics,
+  announce: (message) => announcer.announce(message),
+  ...(backfill ? { backfill } : {}),
 }).catch((error) => {
   logger.fatal({ err: error }, 'sync failed');
   process.exit(1);

@@ -58,3 +58,6 @@ export function needsSync(manifest: Manifest, key: string, etag: string, size: n
   const entry = manifest.files[key];
   return !entry || entry.etag !== etag || entry.size !== size;
 }
+
+/** Where the manifest of a landing prefix is kept. */
+export const manifestObject = (landingPrefix: string) => `${landingPrefix}_manifest/manifest.json`;

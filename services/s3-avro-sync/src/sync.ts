@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { once } from 'node:events';
+import { PassThrough, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import type { Bucket } from '@google-cloud/storage';
 import type { BigQuery, TableField } from '@google-cloud/bigquery';
 import pLimit from 'p-limit';
+import pRetry from 'p-retry';
+import avro from 'avsc';
 import type { LineageEmitter, Logger } from '@mine/platform';
-import { avroToBigQuery, checkSchema, scanAvro } from './avro.js';
+import { avroToBigQuery, checkSchema } from './avro.js';
+import { DEFAULT_CONTAINER_LIMITS, readAvroContainer, type ContainerLimits } from './container.js';
+import { AvroFileError } from './errors.js';
 import { ManifestStore, needsSync, type ManifestEntry } from './manifest.js';
-import type { SyncMetrics } from './metrics.js';
+import { SyncEta, type SyncMetrics } from './metrics.js';
 
 export interface SyncOptions {
   s3: S3Client;
@@ -26,6 +33,14 @@ export interface SyncOptions {
   logger: Logger;
   lineage?: LineageEmitter;
   metrics?: SyncMetrics;
+  /** per-block limits while reading a file */
+  limits?: ContainerLimits;
+  /** attempts per file (and for the manifest) within one run, for transient storage and BigQuery errors */
+  attempts?: number;
+  /** first retry delay; doubles per attempt */
+  retryDelayMs?: number;
+  /** also reload files delivered (last modified) in [from, to), whatever the manifest says */
+  backfill?: { from: Date; to: Date };
 }
 
 export interface SyncReport {
@@ -52,30 +67,36 @@ const PROVENANCE: TableField[] = [
 export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
   const { logger } = options;
   const manifestStore = new ManifestStore(options.landing, `${options.landingPrefix}_manifest/manifest.json`);
-  const manifest = await manifestStore.load();
+  const manifest = await withRetries(() => manifestStore.load(), 'load the manifest', options);
   const report: SyncReport = { listed: 0, skipped: 0, loaded: [], quarantined: [], failed: [] };
-  const candidates: { key: string; etag: string; size: number }[] = [];
-  for await (const page of paginateListObjectsV2({ client: options.s3, pageSize: options.pageSize }, { Bucket: options.s3Bucket, Prefix: options.s3Prefix })) {
-    for (const object of page.Contents ?? []) {
-      if (!object.Key || object.Key.endsWith('/')) continue;
-      report.listed += 1;
-      const etag = (object.ETag ?? '').replace(/"/g, '');
-      if (needsSync(manifest, object.Key, etag, object.Size ?? 0)) candidates.push({ key: object.Key, etag, size: object.Size ?? 0 });
-      else report.skipped += 1;
+  const candidates = await withRetries(async () => {
+    const found: { key: string; etag: string; size: number }[] = [];
+    report.listed = 0;
+    report.skipped = 0;
+    for await (const page of paginateListObjectsV2({ client: options.s3, pageSize: options.pageSize }, { Bucket: options.s3Bucket, Prefix: options.s3Prefix })) {
+      for (const object of page.Contents ?? []) {
+        if (!object.Key || object.Key.endsWith('/')) continue;
+        report.listed += 1;
+        const etag = (object.ETag ?? '').replace(/"/g, '');
+        if (needsSync(manifest, object.Key, etag, object.Size ?? 0) || inBackfill(object.LastModified, options.backfill)) found.push({ key: object.Key, etag, size: object.Size ?? 0 });
+        else report.skipped += 1;
+      }
     }
-  }
+    return found;
+  }, 'list the supplier prefix', options);
   logger.info({ listed: report.listed, toSync: candidates.length }, 'listed supplier files');
   options.metrics?.files.inc({ outcome: 'unchanged' }, report.skipped);
   options.metrics?.remaining.set(candidates.length);
-  await ensureTable(options);
+  await withRetries(() => ensureTable(options), 'create the table', options);
 
   const limit = pLimit(options.concurrency);
   let done = 0;
+  const eta = new SyncEta(candidates.reduce((sum, c) => sum + c.size, 0));
   await Promise.all(
     candidates.map((candidate) =>
       limit(async () => {
         try {
-          const entry = await syncObject(candidate, options);
+          const entry = await withRetries(() => syncObject(candidate, options), `sync ${candidate.key}`, options);
           manifest.files[candidate.key] = entry;
           if (entry.status === 'loaded') report.loaded.push({ key: candidate.key, rows: entry.rows ?? 0, jobId: entry.loadJobId ?? '' });
           else report.quarantined.push({ key: candidate.key, reason: entry.reason ?? '' });
@@ -88,13 +109,43 @@ export async function syncOnce(options: SyncOptions): Promise<SyncReport> {
         }
         done += 1;
         options.metrics?.remaining.set(candidates.length - done);
-        logger.info({ progress: `${done}/${candidates.length}`, key: candidate.key }, 'file done');
+        const etaSeconds = eta.add(candidate.size);
+        if (etaSeconds !== undefined) options.metrics?.eta.set(etaSeconds);
+        logger.info({ progress: `${done}/${candidates.length}`, key: candidate.key, etaSeconds }, 'file done');
       }),
     ),
   );
-  await manifestStore.save(manifest);
+  await withRetries(() => manifestStore.save(manifest), 'save the manifest', options);
   return report;
 }
+
+/**
+ * Transient failures (a Cloud Storage or S3 error, a BigQuery job that failed
+ * to start) are retried within the run with a doubling delay; every step of a
+ * file is idempotent (the copy overwrites, the load job id is derived from the
+ * object), so a retry never loads twice.
+ */
+function withRetries<T>(work: () => Promise<T>, what: string, options: SyncOptions): Promise<T> {
+  return pRetry(work, {
+    retries: (options.attempts ?? 4) - 1,
+    minTimeout: options.retryDelayMs ?? 1000,
+    factor: 2,
+    onFailedAttempt: (error) => {
+      if (error.retriesLeft > 0) options.logger.warn({ err: error, attempt: error.attemptNumber, retriesLeft: error.retriesLeft }, `could not ${what}; retrying`);
+    },
+  });
+}
+
+/**
+ * Codecs loaded as they are; files in the others are loaded from a deflate copy.
+ * BigQuery loads neither bzip2 nor xz. zstandard is copied too: BigQuery documents
+ * it, but the local emulator's reader cannot load it, and one path everywhere is
+ * worth a deflate pass over the rare zstandard file.
+ */
+const BIGQUERY_CODECS = new Set(['null', 'deflate', 'snappy']);
+const deflateRaw = promisify(zlib.deflateRaw);
+const LONG = avro.Type.forSchema('long');
+const META = avro.Type.forSchema({ type: 'map', values: 'bytes' });
 
 async function syncObject(object: { key: string; etag: string; size: number }, options: SyncOptions): Promise<ManifestEntry> {
   const { logger } = options;
@@ -105,18 +156,48 @@ async function syncObject(object: { key: string; etag: string; size: number }, o
     options.metrics?.bytes.inc(copied.bytes);
     const file = options.landing.file(landingName);
     let scan;
+    let check: ReturnType<typeof checkSchema> | undefined;
+    const transcoded = `${landingName}.deflate.avro`;
+    let copy: { out: PassThrough; upload: Promise<void>; sync: Buffer } | undefined;
     try {
-      scan = await scanAvro(file.createReadStream());
+      scan = await readAvroContainer(file.createReadStream(), {
+        limits: options.limits ?? DEFAULT_CONTAINER_LIMITS,
+        onHeader: async (header) => {
+          check = checkSchema(header.schema, options.expectedSchema);
+          if (!check.compatible) throw new AvroFileError('incompatible_schema', check.problems.join('; ').slice(0, 2000), { problems: check.problems, writerSchema: header.schema });
+          if (BIGQUERY_CODECS.has(header.codec)) return;
+          // Same schema, metadata and sync marker, deflate blocks.
+          const out = new PassThrough();
+          copy = { out, sync: header.sync, upload: pipeline(out, options.landing.file(transcoded).createWriteStream({ resumable: false, contentType: 'application/avro' })) };
+          copy.upload.catch(() => undefined);
+          const meta = { ...header.meta, 'avro.codec': Buffer.from('deflate') };
+          out.write(Buffer.concat([Buffer.from('Obj\x01', 'latin1'), META.toBuffer(meta), header.sync]));
+        },
+        onBlock: async ({ count, data }) => {
+          if (!copy) return;
+          const block = await deflateRaw(data);
+          if (!copy.out.write(Buffer.concat([LONG.toBuffer(count), LONG.toBuffer(block.length), block, copy.sync]))) await once(copy.out, 'drain');
+        },
+      });
+      if (copy) {
+        copy.out.end();
+        await copy.upload;
+      }
     } catch (error) {
-      return await quarantine(object, landingName, 'corrupt_avro', { error: (error as Error).message }, options, run);
+      copy?.out.destroy();
+      if (copy) await options.landing.file(transcoded).delete({ ignoreNotFound: true }).catch(() => undefined);
+      if (error instanceof AvroFileError) return await quarantine(object, landingName, error.reason, { detail: error.detail, ...error.report }, options, run);
+      throw error;
     }
-    const check = checkSchema(scan.schema, options.expectedSchema);
-    if (!check.compatible) return await quarantine(object, landingName, 'incompatible_schema', { problems: check.problems, writerSchema: scan.schema }, options, run);
-    if (check.addedFields.length) await addColumns(avroToBigQuery(check.addedFields) as TableField[], options);
+    if (check!.addedFields.length) await addColumns(avroToBigQuery(check!.addedFields) as TableField[], options);
+    const loadName = copy ? transcoded : landingName;
+    const codec = scan.header.codec;
 
-    const jobId = `s3sync_${createHash('sha256').update(`${options.s3Bucket}/${object.key}@${object.etag}:${options.dataset}.${options.table}`).digest('hex').slice(0, 40)}`;
-    await loadFile(landingName, object, jobId, scan.records, scan.schema, options);
-    logger.info({ key: object.key, rows: scan.records, codec: scan.codec, bytes: copied.bytes, jobId }, 'loaded');
+    // A backfill loads again under its own job ids (the same backfill rerun does not).
+    const backfillSalt = options.backfill ? `#backfill:${options.backfill.from.toISOString()}/${options.backfill.to.toISOString()}` : '';
+    const jobId = `s3sync_${createHash('sha256').update(`${options.s3Bucket}/${object.key}@${object.etag}:${options.dataset}.${options.table}${backfillSalt}`).digest('hex').slice(0, 40)}`;
+    await loadFile(loadName, object, jobId, scan.records, scan.header.schema as Record<string, unknown>, options);
+    logger.info({ key: object.key, rows: scan.records, codec, bytes: copied.bytes, jobId }, 'loaded');
     await run?.complete([
       { namespace: `gs://${options.landing.name}`, name: landingName, rowCount: scan.records, bytes: copied.bytes },
       { namespace: 'bigquery', name: `${options.bigquery.projectId}.${options.dataset}.${options.table}`, rowCount: scan.records },
@@ -232,4 +313,8 @@ async function loadFile(landingName: string, object: { key: string; etag: string
   // The emulator can finish an INSERT whose values don't fit without an error and without rows; count, always.
   if (Number(n) !== records) throw new Error(`load of ${object.key} not verified: ${records} records in the file, ${n} rows in ${dataset}.${table}`);
   await stagingTable.delete().catch(() => undefined);
+}
+
+function inBackfill(lastModified: Date | undefined, backfill: SyncOptions['backfill']): boolean {
+  return !!backfill && !!lastModified && lastModified >= backfill.from && lastModified < backfill.to;
 }

@@ -4,11 +4,12 @@ import { Writable } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import avro from 'avsc';
 import { createBigQuery, createLogger, createS3, createStorage } from '@mine/platform';
-import { stackEnv, uniqueName } from '@mine/testkit';
+import { startFaultProxy, stackEnv, uniqueName } from '@mine/testkit';
 import { ENCODE_CODECS } from '../src/avro.js';
 import { ROCK_QUALITY_SCHEMA } from '../src/expected-schema.js';
 import { syncMetrics } from '../src/metrics.js';
 import { syncOnce, type SyncOptions } from '../src/sync.js';
+import { AVRO_CODECS, fastavroFile } from './fastavro.js';
 
 const env = stackEnv();
 const logger = createLogger({ service: 's3-avro-sync-test', level: 'silent' });
@@ -106,7 +107,7 @@ test('syncs new and changed Avro files from S3 to GCS and BigQuery, quarantines 
   assert.deepEqual(first.failed, []);
   assert.equal(first.loaded.length, 13);
   assert.deepEqual(first.quarantined.map((q) => `${q.key}:${q.reason}`).sort(), [
-    'deliveries/2026/11/analysis-corrupt.avro:corrupt_avro',
+    'deliveries/2026/11/analysis-corrupt.avro:corrupt',
     'deliveries/2026/11/analysis-typechange.avro:incompatible_schema',
   ]);
   const metrics = await options.metrics!.registry.metrics();
@@ -138,4 +139,48 @@ test('syncs new and changed Avro files from S3 to GCS and BigQuery, quarantines 
   assert.deepEqual(third.loaded.map((l) => [l.key, l.rows]), [['deliveries/2026/11/analysis-00.avro', 7]]);
   const [[after]] = await bigquery.query({ query: `SELECT COUNT(*) AS n, COUNTIF(ucsMpa = 200) AS corrected FROM ${table}` });
   assert.deepEqual({ ...after }, { n: 122, corrected: 7 });
+});
+
+test('files fastavro writes in every Avro codec load; cut, non-record and unknown-codec files are quarantined with stable reasons; a Cloud Storage fault is retried within the run', async (t) => {
+  const name = uniqueName('rockc').replace(/_/g, '-');
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  // Cloud Storage through a proxy that resets chosen requests once, as a network fault would.
+  const proxy = await startFaultProxy(env.storageApiEndpoint);
+  const faultyStorage = createStorage({ projectId: env.projectId, storageApiEndpoint: proxy.url });
+  const [landing] = await storage.createBucket(`${name}-landing`);
+  const [dataset] = await bigquery.createDataset(uniqueName('rockc'));
+  t.after(async () => {
+    await proxy.close();
+    await landing.deleteFiles({ force: true }).then(() => landing.delete()).catch(() => undefined);
+    await dataset.delete({ force: true }).catch(() => undefined);
+  });
+  const put = async (key: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: name, Key: key, Body: body }));
+  for (const [f, codec] of AVRO_CODECS.entries()) {
+    await put(`in/${codec}.avro`, fastavroFile(ROCK_QUALITY_SCHEMA, Array.from({ length: 50 }, (_, i) => analysis(f, i)), codec, 1500));
+  }
+  const whole = fastavroFile(ROCK_QUALITY_SCHEMA, Array.from({ length: 50 }, (_, i) => analysis(40, i)), 'deflate', 1500);
+  await put('in/bad-cut.avro', whole.subarray(0, whole.length - 100));
+  await put('in/bad-strings.avro', fastavroFile({ type: 'array', items: 'string' }, [['a', 'b']], 'null'));
+  const lz4 = Buffer.from(fastavroFile(ROCK_QUALITY_SCHEMA, [analysis(41, 0)], 'null'));
+  lz4.write('lz4\0', lz4.indexOf('null'), 'latin1'); // same length as "null": the header stays well-formed
+  await put('in/bad-lz4.avro', lz4);
+
+  proxy.resetOnce(/manifest\.json/);
+  proxy.resetOnce(/^POST \/upload\/storage\/v1\/b\/[^/]+\/o\?.*name=rock-quality%2F[^&]*zstandard\.avro/);
+  const report = await syncOnce({
+    s3, s3Bucket: name, s3Prefix: 'in/', pageSize: 100, landing: faultyStorage.bucket(landing.name), landingPrefix: 'rock-quality/', quarantinePrefix: 'quarantine/',
+    bigquery, dataset: dataset.id!, table: 'analyses', expectedSchema: ROCK_QUALITY_SCHEMA as unknown as Record<string, unknown>, concurrency: 3, logger, retryDelayMs: 200,
+  });
+  assert.equal(proxy.resets, 2, 'both faults happened');
+  assert.deepEqual(report.failed, [], 'retried within the run');
+  assert.deepEqual(report.loaded.map((l) => [l.key, l.rows]).sort(), AVRO_CODECS.map((c) => [`in/${c}.avro`, 50]).sort());
+  assert.deepEqual(report.quarantined.map((q) => `${q.key}:${q.reason}`).sort(), ['in/bad-cut.avro:truncated', 'in/bad-lz4.avro:unsupported_codec', 'in/bad-strings.avro:incompatible_schema']);
+  const [[counts]] = await bigquery.query({ query: `SELECT COUNT(*) AS n, COUNT(DISTINCT sampleId) AS samples FROM \`${env.projectId}.${dataset.id}.analyses\`` });
+  assert.deepEqual({ ...counts }, { n: 300, samples: 300 });
+  // bzip2, xz and zstandard are loaded from a deflate copy beside the original.
+  for (const codec of ['bzip2', 'xz', 'zstandard']) assert.ok((await landing.file(`rock-quality/${name}/in/${codec}.avro.deflate.avro`).exists())[0], codec);
+  const reportOf = async (key: string) => JSON.parse((await landing.file(`quarantine/${name}/${key}.report.json`).download())[0].toString());
+  assert.match((await reportOf('in/bad-strings.avro')).detail, /^the top-level schema is "array", not a record$/);
+  assert.match((await reportOf('in/bad-cut.avro')).detail, /^the file ends inside the block at byte \d+/);
+  assert.equal((await reportOf('in/bad-lz4.avro')).reason, 'unsupported_codec');
 });

@@ -7,9 +7,11 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
-import type { DeviceRegistry } from './devices.js';
+import type { Device, DeviceRegistry } from './devices.js';
 import { SequenceGuard } from './sequence-guard.js';
 import { validatePackets } from './validate.js';
+import { MSEED_CONTENT_TYPE, prepareMiniseed } from './miniseed-ingest.js';
+import type { StationInventory } from '@mine/station-inventory';
 
 export const SERVICE = 'sensor-gateway';
 
@@ -18,12 +20,17 @@ export interface SensorGatewayDependencies {
   logger: Logger;
   pubsub: PubSub;
   devices: DeviceRegistry;
+  /** the station inventory; without it miniSEED bodies are answered 415 */
+  inventory?: StationInventory;
 }
 
 const Rejection = Type.Object({
   index: Type.Integer(),
   sensorId: Type.Optional(Type.String()),
   sequence: Type.Optional(Type.Integer()),
+  offset: Type.Optional(Type.Integer({ description: 'miniSEED: byte offset of the refused record' })),
+  sourceId: Type.Optional(Type.String({ description: 'miniSEED: FDSN source identifier of the refused record' })),
+  startTime: Type.Optional(Type.String({ description: 'miniSEED: start time of the refused record' })),
   reason: Type.String(),
   detail: Type.String(),
 });
@@ -39,7 +46,7 @@ const { $id: _packetId, ...PacketBody } = SensorPacket;
  * accepted packet; on a publish failure the device gets 503 and retries the
  * same sequence numbers (downstream dedupes by sensor id + sequence).
  */
-export async function buildSensorGateway({ config, logger, pubsub, devices }: SensorGatewayDependencies) {
+export async function buildSensorGateway({ config, logger, pubsub, devices, inventory }: SensorGatewayDependencies) {
   const { registry, prefix } = createMetrics(SERVICE);
   const counters = {
     packets: new Counter({ name: `${prefix}packets_accepted_total`, help: 'packets published', registers: [registry] }),
@@ -89,6 +96,9 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     }
   });
 
+  // Digitizers post miniSEED records; they are decoded in the handler, record by record.
+  if (inventory) app.addContentTypeParser(MSEED_CONTENT_TYPE, { parseAs: 'buffer', bodyLimit: config.MAX_BODY_BYTES }, (_request, body, done) => done(null, body));
+
   // Start-up work (plugins, schema compilation) stalls the loop once; it must not make a ready gateway shed.
   app.addHook('onReady', async () => {
     delay.reset();
@@ -102,6 +112,19 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     void reply.code(status).send({ error: error.code ?? 'error', reason });
   });
 
+  const limits = { clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000, maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000, maxPackets: config.MAX_PACKETS_PER_REQUEST };
+  /** A request's accepted packets as messages, and its refusals: miniSEED bodies arrive as bytes, JSON parsed. */
+  const prepare = (body: unknown, device: Device) => {
+    const nowMs = Date.now();
+    if (Buffer.isBuffer(body)) {
+      const prepared = prepareMiniseed(body, device, inventory!, nowMs, limits, new Date(nowMs).toISOString());
+      // Its sequence is the sample index of the start time, already bounded by the clock checks: no sequence guard.
+      return { messages: prepared.messages, accepted: prepared.packets, samples: prepared.samples, rejected: prepared.rejected, readings: [] };
+    }
+    const { readings, rejected } = validatePackets(body, device, nowMs, limits, (reading) => sequences.check(reading));
+    return { messages: encodeSensorReadings(readings), accepted: readings.length, samples: readings.reduce((n, r) => n + r.samples.x.length, 0), rejected, readings };
+  };
+
   app.post(
     '/v1/packets',
     {
@@ -110,7 +133,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
       validatorCompiler: () => () => true,
       logLevel: 'warn',
       schema: {
-        description: 'One packet, or an array of packets, from the authenticated device.',
+        description: `One packet, or an array of packets, from the authenticated device; or, as ${MSEED_CONTENT_TYPE}, miniSEED records of the device's station (see the README).`,
         security: [{ device: [] }],
         body: Type.Union([PacketBody, Type.Array(PacketBody, { maxItems: config.MAX_PACKETS_PER_REQUEST })]),
         response: { 202: IngestResponse, 400: IngestResponse, 401: ErrorResponse, 413: ErrorResponse, 503: ErrorResponse },
@@ -136,21 +159,12 @@ export async function buildSensorGateway({ config, logger, pubsub, devices }: Se
     },
     async (request, reply) => {
       const device = request.device!;
-      const { readings, rejected } = validatePackets(
-        request.body,
-        device,
-        Date.now(),
-        { clockSkewMs: config.CLOCK_SKEW_SECONDS * 1000, maxAgeMs: config.MAX_PACKET_AGE_SECONDS * 1000, maxPackets: config.MAX_PACKETS_PER_REQUEST },
-        (reading) => sequences.check(reading),
-      );
+      const { messages, accepted, samples, rejected, readings } = prepare(request.body, device);
       for (const r of rejected) counters.rejected.inc({ reason: r.reason });
-      if (readings.length === 0) return reply.code(400).send({ accepted: 0, rejected });
-      const accepted = readings.length;
-      const samples = readings.reduce((n, r) => n + r.samples.x.length, 0);
-      const messages = encodeSensorReadings(readings).map((message) => ({ ...message, orderingKey: device.sensorId }));
+      if (accepted === 0) return reply.code(400).send({ accepted: 0, rejected });
       const started = process.hrtime.bigint();
       try {
-        await publisher.publishAll(messages);
+        await publisher.publishAll(messages.map((message) => ({ ...message, orderingKey: device.sensorId })));
       } catch (error) {
         logger.warn({ err: error, sensorId: device.sensorId }, 'publish failed; device will retry');
         counters.shed.inc({ cause: 'publish_failed' });

@@ -12,6 +12,7 @@ export const SensorGatewayEnv = Type.Object({
       description: 'device registry: JSON array of {sensorId, site, zone, tokenSha256, revoked?}; mounted from a Secret in production',
     }),
   ),
+  STATIONXML_PATH: Type.Optional(Type.String({ minLength: 1, description: 'station inventory (FDSN StationXML); needed for miniSEED ingest, which is refused (415) without it' })),
   MAX_BODY_BYTES: Type.Integer({ minimum: 1024, default: 4 * 1024 * 1024 }),
   MAX_PACKETS_PER_REQUEST: Type.Integer({ minimum: 1, default: 100 }),
   CLOCK_SKEW_SECONDS: Type.Integer({ minimum: 0, default: 120, description: 'how far in the future a packet may start' }),

@@ -35,10 +35,14 @@ export function validatePackets(
   const readings: SensorReading[] = [];
   const rejected: Rejection[] = [];
   const receivedAt = new Date(nowMs).toISOString();
-  packets.forEach((packet: unknown, index) => {
+  // The packets past the limit get one rejection between them, not one each: a 4 MB body of `[0,0,…]`
+  // would otherwise answer two million rejections (a 177 MB response).
+  if (packets.length > limits.maxPackets) {
+    rejected.push({ index: limits.maxPackets, reason: 'too_many_packets', detail: `${packets.length} packets in the request, at most ${limits.maxPackets}; packets from index ${limits.maxPackets} on were not read, send them again in another request` });
+  }
+  packets.slice(0, limits.maxPackets).forEach((packet: unknown, index) => {
     const identity = identify(packet);
     const reject = (reason: RejectionReason, detail: string) => rejected.push({ index, ...identity, reason, detail });
-    if (index >= limits.maxPackets) return reject('too_many_packets', `at most ${limits.maxPackets} packets per request`);
     const result = packetValidator.validate(packet);
     if (!result.ok) return reject('schema', describeIssues(result.issues));
     const p = result.value;
@@ -55,6 +59,7 @@ export function validatePackets(
     if (implausible) return reject('sequence_implausible', implausible);
     readings.push(reading);
   });
+  rejected.sort((a, b) => a.index - b.index);
   return { readings, rejected };
 }
 

@@ -154,3 +154,18 @@ test('serves its OpenAPI description', async (t) => {
   assert.equal(spec.statusCode, 200);
   assert.ok(spec.json().paths['/v1/packets'].post);
 });
+
+test('a 4 MB body of [0,0,…] gets a bounded answer: the first packets rejected one by one, the rest with one rejection', async (t) => {
+  const { service } = await gateway(t, { MAX_BODY_BYTES: String(4 * 1024 * 1024) });
+  const zeros = Math.floor((4 * 1024 * 1024 - 2) / 2);
+  const body = `[${new Array(zeros).fill('0').join(',')}]`;
+  assert.ok(body.length <= 4 * 1024 * 1024);
+  const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: { ...device, 'content-type': 'application/json' }, payload: body });
+  assert.equal(response.statusCode, 400);
+  // Before: two million rejections, a 177 MB answer.
+  assert.ok(response.body.length < 64 * 1024, `answer of ${response.body.length} bytes`);
+  const { rejected } = response.json() as { rejected: { index: number; reason: string; detail: string }[] };
+  assert.equal(rejected.length, 101);
+  assert.deepEqual(rejected.at(-1), { index: 100, reason: 'too_many_packets', detail: `${zeros} packets in the request, at most 100; packets from index 100 on were not read, send them again in another request` });
+  assert.ok(rejected.slice(0, 100).every((r, i) => r.index === i && r.reason === 'schema'));
+});

@@ -16,6 +16,7 @@ export const RULES = {
   clipping: 'sensor-clipping',
   machineryCritical: 'machinery-critical',
   machinerySla: 'machinery-sla',
+  deliveryFailing: 'notification-failing',
 } as const;
 
 /** An abnormal condition seen at a moment: raises or refreshes an alarm. */

@@ -1,6 +1,6 @@
 import oracledb from 'oracledb';
 import type { ChunkRequest } from '../sql.js';
-import { oracleChunk } from '../sql.js';
+import { oracleChunk, oracleCount } from '../sql.js';
 import { mapOracleColumn, sapDate, sapTime, type SourceColumn, type TargetColumn } from '../types.js';
 import type { Chunk, SourceReader } from './source.js';
 
@@ -81,6 +81,13 @@ export class OracleReader implements SourceReader {
   /** Not estimated: Oracle's optimizer figures need EXPLAIN PLAN into a plan table; progress is shown without an ETA. */
   async estimateRows(): Promise<number | undefined> {
     return undefined;
+  }
+
+  async countRows(table: string, sapClient?: string): Promise<number> {
+    const { sql, params } = oracleCount(table, sapClient);
+    const connection = await this.connect();
+    const result = await connection.execute<{ N: number }>(sql, params as oracledb.BindParameters, { outFormat: oracledb.OUT_FORMAT_OBJECT });
+    return Number(result.rows?.[0]?.N ?? 0);
   }
 
   async close(): Promise<void> {

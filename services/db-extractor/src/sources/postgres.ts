@@ -4,7 +4,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ChunkRequest } from '../sql.js';
-import { postgresChunk } from '../sql.js';
+import { postgresChunk, postgresCount } from '../sql.js';
 import { mapPostgresColumn, type SourceColumn, type TargetColumn } from '../types.js';
 import type { Chunk, SourceReader } from './source.js';
 
@@ -71,6 +71,12 @@ export class PostgresReader implements SourceReader {
     } finally {
       client.release();
     }
+  }
+
+  async countRows(table: string): Promise<number> {
+    const { sql } = postgresCount(table);
+    const { rows } = await this.pool.query(sql);
+    return Number(rows[0]?.n ?? 0);
   }
 
   private selectList(request: ChunkRequest): string {

@@ -22,5 +22,7 @@ export interface SourceReader {
   readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk>;
   /** rows the request would read without its limit, as the planner estimates them (for the ETA); undefined if unknown */
   estimateRows(request: ChunkRequest): Promise<number | undefined>;
+  /** rows in the table (the SAP client's only), counted exactly */
+  countRows(table: string, sapClient?: string): Promise<number>;
   close(): Promise<void>;
 }
