@@ -3,12 +3,16 @@
 //   "mine": { "processes": [ { "name": "sensor-gateway", "entry": "src/main.ts", "env": { "PORT": "8081" } } ] }
 // Batch jobs (CronJobs in production) are not started; run them by hand (see their READMEs).
 // Run with tsx: node --import tsx --conditions=source scripts/services.ts up
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
+import { localPrometheusFiles, prometheusArgs } from '../cdk8s/src/local-prometheus.js';
+
+/** The local Prometheus (tools/prometheus.sh builds it): scrapes the services, evaluates the chart's rules. */
+const PROMETHEUS_PORT = 9090;
 
 /** Local credentials, so the simulator and the control room work out of the box (never used outside ./dev up). */
 export const LOCAL_OPERATOR_TOKEN = 'local-operator-token';
@@ -82,6 +86,19 @@ function alive(pid: number): boolean {
 
 const pidFile = (name: string) => join(runDir, `service-${name}.pid`);
 
+function startPrometheus(): void {
+  if (existsSync(pidFile('prometheus')) && alive(Number(readFileSync(pidFile('prometheus'), 'utf8')))) return;
+  const dir = join(state, 'prometheus');
+  mkdirSync(dir, { recursive: true });
+  const targets = declaredProcesses().filter((p) => p.env?.PORT).map((p) => ({ job: p.name, address: `127.0.0.1:${p.env!.PORT}` }));
+  for (const [file, content] of Object.entries(localPrometheusFiles(targets))) writeFileSync(join(dir, file), content);
+  const bin = join(execFileSync(join(root, 'tools/prometheus.sh'), ['path']).toString().trim(), 'prometheus');
+  const child = spawn(bin, prometheusArgs(dir, PROMETHEUS_PORT), { stdio: ['ignore', openSync(join(logDir, 'prometheus.log'), 'a'), openSync(join(logDir, 'prometheus.log'), 'a')], detached: true });
+  child.unref();
+  writeFileSync(pidFile('prometheus'), String(child.pid));
+  console.error(`[services] prometheus started (pid ${child.pid}) on http://127.0.0.1:${PROMETHEUS_PORT}: alerts at /alerts`);
+}
+
 if (command === 'up') {
   const defaults = await localDefaults();
   mkdirSync(runDir, { recursive: true });
@@ -99,6 +116,7 @@ if (command === 'up') {
     writeFileSync(pidFile(p.name), String(child.pid));
     console.error(`[services] ${p.name} started (pid ${child.pid}, log .stack/logs/${p.name}.log)${p.env?.PORT ? ` on port ${p.env.PORT}` : ''}`);
   }
+  startPrometheus();
 } else if (command === 'down') {
   for (const p of declaredProcesses()) {
     if (!existsSync(pidFile(p.name))) continue;
@@ -108,6 +126,12 @@ if (command === 'up') {
       console.error(`[services] ${p.name} stopped`);
     }
     rmSync(pidFile(p.name));
+  }
+  if (existsSync(pidFile('prometheus'))) {
+    const pid = Number(readFileSync(pidFile('prometheus'), 'utf8'));
+    if (alive(pid)) process.kill(pid, 'SIGTERM');
+    rmSync(pidFile('prometheus'));
+    console.error('[services] prometheus stopped');
   }
 } else {
   console.error('usage: services.ts up|down');

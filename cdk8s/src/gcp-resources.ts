@@ -31,6 +31,9 @@ export class GcpResources extends Construct {
         ...(s.deadLetterTopic ? { deadLetterPolicy: { deadLetterTopicRef: { name: k8sName(s.deadLetterTopic) }, maxDeliveryAttempts: s.maxDeliveryAttempts ?? 5 } } : {}),
         ...(s.filter ? { filter: s.filter } : {}),
         ...(s.messageOrdering ? { enableMessageOrdering: true } : {}),
+        ...(s.messageRetentionSeconds ? { messageRetentionDuration: `${s.messageRetentionSeconds}s` } : {}),
+        // Config Connector's spelling of "never expires".
+        ...(s.neverExpires ? { expirationPolicy: { ttl: '' } } : {}),
       });
     }
     for (const d of topology.datasets) {
@@ -74,7 +77,12 @@ export class GcpResources extends Construct {
     const grant = (service: string, role: string, resourceRef: object, suffix: string) =>
       object('IAMPolicyMember', 'iam.cnrm.cloud.google.com/v1beta1', k8sName(`${service}-${suffix}`), { member: `serviceAccount:${googleServiceAccount(service)}`, role, resourceRef });
     for (const topic of topology.topics) {
-      for (const publisher of topic.publishers) if (services.includes(publisher)) grant(publisher, 'roles/pubsub.publisher', { kind: 'PubSubTopic', name: k8sName(topic.name) }, `publish-${topic.name}`);
+      for (const publisher of topic.publishers) {
+        if (!services.includes(publisher)) continue;
+        grant(publisher, 'roles/pubsub.publisher', { kind: 'PubSubTopic', name: k8sName(topic.name) }, `publish-${topic.name}`);
+        // Readiness checks that the topic exists (pubsub.topics.get), which publishing alone does not grant.
+        grant(publisher, 'roles/pubsub.viewer', { kind: 'PubSubTopic', name: k8sName(topic.name) }, `readiness-${topic.name}`);
+      }
     }
     for (const s of topology.subscriptions) {
       if (!services.includes(s.owner)) continue;
@@ -86,7 +94,12 @@ export class GcpResources extends Construct {
       for (const writer of d.writers) if (services.includes(writer)) grant(writer, 'roles/bigquery.dataEditor', { kind: 'BigQueryDataset', name: k8sName(d.name) }, `write-${d.name}`);
     }
     for (const b of topology.buckets) {
-      for (const writer of b.writers) if (services.includes(writer)) grant(writer, 'roles/storage.objectAdmin', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `write-${b.name}`);
+      for (const writer of b.writers) {
+        if (!services.includes(writer)) continue;
+        grant(writer, 'roles/storage.objectAdmin', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `write-${b.name}`);
+        // Readiness checks that the bucket exists (storage.buckets.get), which objectAdmin does not grant.
+        grant(writer, 'roles/storage.legacyBucketReader', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `readiness-${b.name}`);
+      }
     }
     // Load and query jobs run in the project: every service that writes a dataset may start them.
     for (const service of services.filter((s) => topology.datasets.some((d) => d.writers.includes(s as never)))) {

@@ -41,6 +41,8 @@ export interface PlatformServiceProps {
   readonly configMapFiles?: string[];
   /** egress to databases outside the cluster (CIDR, port) */
   readonly databaseEgress?: { cidr: string; port: number }[];
+  /** a GKE BackendConfig (IAP, for instance) the load balancer applies to this Service */
+  readonly backendConfig?: string;
 }
 
 /** private.googleapis.com and restricted.googleapis.com (Private Google Access on the cluster's subnet). */
@@ -110,7 +112,8 @@ export class PlatformService extends Construct {
         spec: { replicas: values.replicas(props.name), selector: { matchLabels: labels }, template: pod, strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } } },
       });
       if (props.port) {
-        new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', metadata, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
+        const annotations = props.backendConfig ? { 'cloud.google.com/neg': '{"ingress": true}', 'cloud.google.com/backend-config': JSON.stringify({ default: props.backendConfig }) } : undefined;
+        new ApiObject(this, 'service', { apiVersion: 'v1', kind: 'Service', metadata: { ...metadata, ...(annotations ? { annotations } : {}) }, spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } });
       }
       new ApiObject(this, 'pdb', { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata, spec: { minAvailable: 1, selector: { matchLabels: labels } } });
       if (props.autoscale) {

@@ -68,6 +68,10 @@ test('every topic, subscription, dataset, table, view and bucket has its Config 
     const sub = ofKind('PubSubSubscription').find((o) => o.spec.resourceID === s.name);
     assert.ok(sub, s.name);
     if (s.deadLetterTopic) assert.equal(sub.spec.deadLetterPolicy.deadLetterTopicRef.name, s.deadLetterTopic);
+    if (s.owner === 'operators') {
+      assert.deepEqual(sub.spec.expirationPolicy, { ttl: '' }, `${s.name} never expires`);
+      assert.equal(sub.spec.messageRetentionDuration, '604800s', `${s.name} keeps messages 7 days`);
+    }
   }
   for (const d of topology.datasets) assert.ok(ids('BigQueryDataset').has(d.name), d.name);
   for (const t of [...topology.tables, ...topology.views]) assert.ok(ofKind('BigQueryTable').some((o) => o.spec.resourceID === t.name && o.spec.datasetRef.name === t.dataset.replace(/_/g, '-')), t.name);
@@ -87,6 +91,49 @@ test('every service has its own identity, bound by Workload Identity, with least
   assert.ok(!grantsOf('sensor-gateway').some((g) => g.includes('bigquery') || g.includes('subscriber')), 'the gateway only publishes');
   assert.ok(grantsOf('lake-compactor').includes('roles/pubsub.subscriber lake-compactor-sensor-readings'));
   for (const member of members) assert.doesNotMatch(member.spec.role, /roles\/(owner|editor)$/);
+});
+
+test('monitoring: a PodMonitoring scrapes every workload with a port; the rules ship as Rules and GlobalRules', () => {
+  const monitors = ofKind('PodMonitoring');
+  assert.deepEqual(monitors.map((m) => m.metadata.name).sort(), services.filter((s) => s.port).map((s) => s.name).sort());
+  for (const m of monitors) {
+    assert.deepEqual(m.spec.selector.matchLabels, { 'app.kubernetes.io/name': m.metadata.name });
+    assert.deepEqual(m.spec.endpoints.map((e: { port: string; path: string }) => `${e.port} ${e.path}`), ['http /metrics']);
+  }
+  const [rules] = ofKind('Rules');
+  const [globalRules] = ofKind('GlobalRules');
+  const alerts = (o: K8sObject) => o.spec.groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
+  assert.ok(alerts(rules!).includes('MessagesDeadLettered') && alerts(rules!).includes('CrashLooping'));
+  assert.ok(alerts(globalRules!).includes('DeadLetterBacklog'));
+  // Google's metrics are project-wide: GlobalRules are narrowed to the chart's project.
+  assert.match(JSON.stringify(globalRules!.spec), /project_id=\\"\{\{ \.Values\.gcp\.projectId \}\}\\"/);
+});
+
+test('safety path: Cloud SQL with a private IP only, the control room behind IAP', () => {
+  const [instance] = ofKind('SQLInstance');
+  assert.equal(instance!.spec.settings.ipConfiguration.ipv4Enabled, false);
+  assert.equal(instance!.spec.settings.ipConfiguration.requireSsl, true);
+  assert.ok(instance!.spec.settings.ipConfiguration.privateNetworkRef.external);
+  assert.equal(ofKind('SQLUser')[0]!.spec.password.valueFrom.secretKeyRef.name, 'platform-postgres');
+  const [backendConfig] = ofKind('BackendConfig');
+  assert.equal(backendConfig!.spec.iap.enabled, true);
+  const controlRoom = ofKind('Ingress').find((i) => i.metadata.name === 'mine-control-room')!;
+  const backend = controlRoom.spec.rules[0].http.paths[0].backend.service.name;
+  const service = ofKind('Service').find((s) => s.metadata.name === backend)!;
+  assert.equal(JSON.parse(service.metadata.annotations!['cloud.google.com/backend-config']!).default, backendConfig!.metadata.name);
+});
+
+test('readiness checks need only permissions granted: each /readyz call has its role', () => {
+  const members = ofKind('IAMPolicyMember');
+  const granted = (service: string, role: string, resource: string) => members.some((m) => m.spec.member.startsWith(`serviceAccount:${service}@`) && m.spec.role === role && m.spec.resourceRef.name === resource);
+  // What each Deployment's readiness calls (services/*/src/app.ts) and the role that allows it.
+  const checks: [string, string, string, string][] = [
+    ['sensor-gateway', 'topic.exists: pubsub.topics.get', 'roles/pubsub.viewer', 'sensor-readings'],
+    ['mobile-issues-api', 'topic.exists: pubsub.topics.get', 'roles/pubsub.viewer', 'machinery-issues'],
+    ['mobile-issues-sink', 'table.exists: bigquery.tables.get', 'roles/bigquery.dataEditor', 'raw-mobile'],
+    ['lake-compactor', 'bucket.exists: storage.buckets.get', 'roles/storage.legacyBucketReader', bucketName({ name: 'lake' }, '{{ .Values.gcp.projectId }}')],
+  ];
+  for (const [service, call, role, resource] of checks) assert.ok(granted(service, role, resource), `${service} readiness (${call}) needs ${role} on ${resource}`);
 });
 
 test('the gateway and fdsn-ws read the station inventory from the operators’ ConfigMap, mounted read-only', () => {

@@ -2,18 +2,22 @@ import { App, Chart } from 'cdk8s';
 import { topology } from '@mine/topology';
 import { GrafanaDashboards } from './dashboards.js';
 import { GcpResources } from './gcp-resources.js';
+import { Monitoring } from './monitoring.js';
+import { CONTROL_ROOM_BACKEND_CONFIG, ControlRoomAccess, PlatformDatabase, POSTGRES_PRIVATE_RANGE } from './safety-path.js';
 import { PlatformService, type PlatformServiceProps } from './platform-service.js';
 
 const secret = (name: string, key: string): [string, string] => [name, key];
+/** The platform's PostgreSQL (Cloud SQL, private IP): alarms and the mobile app's idempotency records. */
+const platformPostgres = { cidr: POSTGRES_PRIVATE_RANGE, port: 5432 };
 /** The station inventory (StationXML) the operators keep in the ConfigMap `station-inventory`, key `stationxml.xml`. */
 const stationInventory = { configMapFiles: ['station-inventory'], stationXmlPath: '/etc/mine/station-inventory/stationxml.xml' };
 
 /** The six stages (and the sink and hourly compaction) as the cluster runs them. */
 export const services: PlatformServiceProps[] = [
   { name: 'sensor-gateway', kind: 'deployment', port: 8080, public: true, cpu: '500m', memory: '512Mi', autoscale: { min: 2, max: 10, cpuPercent: 60 }, env: { STATIONXML_PATH: stationInventory.stationXmlPath }, configMapFiles: stationInventory.configMapFiles, secretEnv: { DEVICES_JSON: secret('sensor-devices', 'devices.json') } },
-  { name: 'mobile-issues-api', kind: 'deployment', port: 8080, public: true, externalHttps: true, autoscale: { min: 2, max: 6, cpuPercent: 70 }, env: { JWKS_URL: '{{ .Values.mobile.jwksUrl }}', JWT_ISSUER: '{{ .Values.mobile.issuer }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), PSEUDONYM_KEY: secret('mobile-pseudonym', 'key') } },
+  { name: 'mobile-issues-api', kind: 'deployment', port: 8080, public: true, externalHttps: true, databaseEgress: [platformPostgres], autoscale: { min: 2, max: 6, cpuPercent: 70 }, env: { JWKS_URL: '{{ .Values.mobile.jwksUrl }}', JWT_ISSUER: '{{ .Values.mobile.issuer }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), PSEUDONYM_KEY: secret('mobile-pseudonym', 'key') } },
   { name: 'mobile-issues-sink', image: 'mobile-issues-api', entry: 'dist/sink-main.js', kind: 'deployment', port: 8080, autoscale: { min: 1, max: 4, cpuPercent: 70 } },
-  { name: 'alert-evaluator', kind: 'deployment', port: 8080, externalHttps: true, memory: '512Mi', autoscale: { min: 2, max: 6, cpuPercent: 60 }, env: { WEBHOOK_URLS: '{{ .Values.alerts.webhookUrls }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), API_TOKENS: secret('control-room-tokens', 'tokens'), WEBHOOK_SIGNING_SECRET: secret('alert-webhooks', 'signing-secret') } },
+  { name: 'alert-evaluator', kind: 'deployment', port: 8080, public: true, backendConfig: CONTROL_ROOM_BACKEND_CONFIG, externalHttps: true, databaseEgress: [platformPostgres], memory: '512Mi', autoscale: { min: 2, max: 6, cpuPercent: 60 }, env: { WEBHOOK_URLS: '{{ .Values.alerts.webhookUrls }}' }, secretEnv: { DATABASE_URL: secret('platform-postgres', 'url'), API_TOKENS: secret('control-room-tokens', 'tokens'), WEBHOOK_SIGNING_SECRET: secret('alert-webhooks', 'signing-secret') } },
   { name: 'lake-compactor', kind: 'deployment', port: 8080, cpu: '1', memory: '2Gi', autoscale: { min: 1, max: 4, cpuPercent: 70 } },
   { name: 'lake-compactor-hourly', image: 'lake-compactor', identity: 'lake-compactor', entry: 'dist/compact-main.js', kind: 'cronjob', schedule: 'lake-compactor-hourly', cpu: '1', memory: '4Gi', activeDeadlineSeconds: 3000 },
   { name: 'fdsn-ws', kind: 'deployment', port: 8080, cpu: '500m', memory: '1Gi', autoscale: { min: 1, max: 4, cpuPercent: 70 }, env: { STATIONXML_PATH: stationInventory.stationXmlPath }, configMapFiles: stationInventory.configMapFiles },
@@ -31,5 +35,8 @@ export function synthesize(): string {
   for (const service of services) new PlatformService(chart, service.name, service);
   new GcpResources(chart, 'gcp', topology, identities);
   new GrafanaDashboards(chart, 'grafana');
+  new Monitoring(chart, 'monitoring', topology, services);
+  new PlatformDatabase(chart, 'database');
+  new ControlRoomAccess(chart, 'control-room', 'alert-evaluator');
   return app.synthYaml();
 }

@@ -32,10 +32,12 @@ export const PlatformEnv = {
     Type.String({ description: 'Cloud Storage API root of an emulator, e.g. http://127.0.0.1:4443 (local only)' }),
   ),
   BIGQUERY_LOCATION: Type.String({ default: 'EU', description: 'location of datasets and jobs' }),
-  LINEAGE_TRANSPORT: Type.Union([Type.Literal('log'), Type.Literal('http'), Type.Literal('google'), Type.Literal('none')], {
-    default: 'log',
-    description: 'where OpenLineage events go: log, http (Marquez), google (Data Lineage API)',
+  LINEAGE_TRANSPORT: Type.String({
+    pattern: '^(none|(log|http|google|bigquery)(,(log|http|google|bigquery))*)$',
+    default: 'log,bigquery',
+    description: 'where OpenLineage events go, comma-separated: log, http (Marquez-compatible, LINEAGE_URL), google (Data Lineage API), bigquery (ops.pipeline_runs); or none',
   }),
+  LINEAGE_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 300, description: 'a streaming stage reports its lineage (a RUNNING event with the interval’s counts) this often' }),
   LINEAGE_URL: Type.Optional(Type.String({ description: 'Marquez-compatible base URL for LINEAGE_TRANSPORT=http' })),
   LINEAGE_LOCATION: Type.String({ default: 'europe-west1', description: 'Data Lineage API location' }),
 } satisfies TProperties;

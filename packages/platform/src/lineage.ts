@@ -22,6 +22,11 @@ export interface OutputResult extends DatasetRef {
   bytes?: number;
 }
 
+/** An input with what was read from it (a stream's messages in an interval). */
+export interface InputResult extends DatasetRef {
+  rowCount?: number;
+}
+
 export interface QualityAssertion {
   assertion: string;
   success: boolean;
@@ -38,7 +43,7 @@ export function buildRunEvent(args: {
   runId: string;
   namespace: string;
   job: string;
-  inputs?: DatasetRef[];
+  inputs?: InputResult[];
   outputs?: OutputResult[];
   quality?: QualityAssertion[];
   error?: Error;
@@ -63,20 +68,20 @@ export function buildRunEvent(args: {
       namespace: args.namespace,
       name: args.job,
       facets: {
-        jobType: facet('2-0-3/JobTypeJobFacet.json#/$defs/JobTypeJobFacet', {
+        jobType: facet('2-0-4/JobTypeJobFacet.json#/$defs/JobTypeJobFacet', {
           processingType: args.processingType ?? 'BATCH',
           integration: 'MINE_PLATFORM',
           jobType: 'TASK',
         }),
       },
     },
-    inputs: (args.inputs ?? []).map((d) => ({
-      namespace: d.namespace,
-      name: d.name,
-      ...(args.quality?.length
-        ? { inputFacets: { dataQualityAssertions: facet('1-0-1/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet', { assertions: args.quality }) } }
-        : {}),
-    })),
+    inputs: (args.inputs ?? []).map((d) => {
+      const inputFacets = {
+        ...(args.quality?.length ? { dataQualityAssertions: facet('1-1-0/DataQualityAssertionsDatasetFacet.json#/$defs/DataQualityAssertionsDatasetFacet', { assertions: args.quality }) } : {}),
+        ...(d.rowCount !== undefined ? { inputStatistics: facet('1-0-0/InputStatisticsInputDatasetFacet.json#/$defs/InputStatisticsInputDatasetFacet', { rowCount: d.rowCount }) } : {}),
+      };
+      return { namespace: d.namespace, name: d.name, ...(Object.keys(inputFacets).length ? { inputFacets } : {}) };
+    }),
     outputs: (args.outputs ?? []).map((d) => ({
       namespace: d.namespace,
       name: d.name,
@@ -134,8 +139,14 @@ export class LineageRun {
     return this.emitter.send(this.event('START', {}));
   }
 
-  complete(outputs: OutputResult[], quality?: QualityAssertion[]): Promise<void> {
-    return this.end(this.event('COMPLETE', { outputs, ...(quality ? { quality } : {}) }));
+  /** A RUNNING event: what a streaming run read and wrote since the last one. */
+  progress(inputs: InputResult[], outputs: OutputResult[]): Promise<void> {
+    if (this.ended) throw new Error(`lineage run ${this.runId} of ${this.job} already ended`);
+    return this.emitter.send(this.event('RUNNING', { inputs, outputs }));
+  }
+
+  complete(outputs: OutputResult[], quality?: QualityAssertion[], inputs?: InputResult[]): Promise<void> {
+    return this.end(this.event('COMPLETE', { outputs, ...(quality ? { quality } : {}), ...(inputs ? { inputs } : {}) }));
   }
 
   /** A failed run; `quality` records the checks that failed it (a blocked quality gate). */
@@ -149,7 +160,7 @@ export class LineageRun {
     return this.emitter.send(event);
   }
 
-  private event(eventType: LineageRunEvent['eventType'], extra: { outputs?: OutputResult[]; quality?: QualityAssertion[]; error?: Error }) {
+  private event(eventType: LineageRunEvent['eventType'], extra: { inputs?: InputResult[]; outputs?: OutputResult[]; quality?: QualityAssertion[]; error?: Error }) {
     return buildRunEvent({
       eventType,
       runId: this.runId,
@@ -245,4 +256,98 @@ export class BigQueryLineageTransport implements LineageTransport {
       .table(this.table)
       .insert([{ insertId: `${row.runId}:${row.eventType}`, json: { ...row, event: JSON.stringify(row.event) } }], { raw: true });
   }
+}
+
+/**
+ * A streaming stage's lineage: one run per process — START when it starts, a
+ * RUNNING event every interval with the messages read from each input and
+ * written to each output in that interval, COMPLETE when it stops.
+ */
+export class StreamLineage {
+  private run?: LineageRun;
+  private timer?: NodeJS.Timeout;
+  private readonly counts = new Map<string, number>();
+
+  constructor(
+    private readonly emitter: LineageEmitter,
+    readonly job: string,
+    private readonly inputs: DatasetRef[],
+    private readonly outputs: DatasetRef[],
+    private readonly intervalMs: number,
+  ) {}
+
+  async start(): Promise<void> {
+    this.run = await this.emitter.startRun(this.job, this.inputs, 'STREAMING');
+    this.timer = setInterval(() => void this.report(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Counts messages read from an input or written to an output (by dataset name). */
+  count(dataset: string, n = 1): void {
+    this.counts.set(dataset, (this.counts.get(dataset) ?? 0) + n);
+  }
+
+  /** Emits the interval's RUNNING event now (the timer calls it). */
+  async report(): Promise<void> {
+    if (!this.run) return;
+    const [inputs, outputs] = this.drain();
+    await this.run.progress(inputs, outputs);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    if (!this.run) return;
+    const [inputs, outputs] = this.drain();
+    const run = this.run;
+    this.run = undefined;
+    await run.complete(outputs, undefined, inputs);
+  }
+
+  private drain(): [InputResult[], OutputResult[]] {
+    const withCount = (d: DatasetRef) => ({ ...d, rowCount: this.counts.get(d.name) ?? 0 });
+    const result: [InputResult[], OutputResult[]] = [this.inputs.map(withCount), this.outputs.map(withCount)];
+    this.counts.clear();
+    return result;
+  }
+}
+
+/** What createLineage reads from a service's config (PlatformEnv). */
+export interface LineageConfig {
+  GCP_PROJECT_ID: string;
+  LINEAGE_TRANSPORT: string;
+  LINEAGE_URL?: string | undefined;
+  LINEAGE_LOCATION: string;
+}
+
+/**
+ * The emitter LINEAGE_TRANSPORT asks for: `log`, `http` (a Marquez-compatible
+ * endpoint at LINEAGE_URL), `google` (Data Lineage API in LINEAGE_LOCATION),
+ * `bigquery` (ops.pipeline_runs: only for stages given a BigQuery client, the
+ * ones granted a writer role on `ops`), comma-separated, or `none`.
+ */
+export function createLineage(config: LineageConfig, deps: { logger: Logger; bigquery?: BigQuery }, namespace = 'mine-platform'): LineageEmitter {
+  const names = config.LINEAGE_TRANSPORT === 'none' ? [] : [...new Set(config.LINEAGE_TRANSPORT.split(','))];
+  const transports = names.flatMap((name): LineageTransport[] => {
+    if (name === 'log') return [new LogLineageTransport(deps.logger)];
+    if (name === 'http') {
+      if (!config.LINEAGE_URL) throw new Error('LINEAGE_TRANSPORT includes http, which needs LINEAGE_URL');
+      return [new HttpLineageTransport(config.LINEAGE_URL)];
+    }
+    if (name === 'google') return [new GoogleLineageTransport(config.GCP_PROJECT_ID, config.LINEAGE_LOCATION)];
+    if (name === 'bigquery') return deps.bigquery ? [new BigQueryLineageTransport(deps.bigquery)] : [];
+    throw new Error(`unknown lineage transport ${name}`);
+  });
+  return new LineageEmitter(namespace, transports, deps.logger);
+}
+
+/** A streaming stage's lineage from its config, started (START emitted); close it with the service. */
+export async function startStreamLineage(
+  config: LineageConfig & { LINEAGE_INTERVAL_SECONDS: number },
+  deps: { logger: Logger; bigquery?: BigQuery },
+  job: string,
+  datasets: { inputs: DatasetRef[]; outputs: DatasetRef[] },
+): Promise<StreamLineage> {
+  const stream = new StreamLineage(createLineage(config, deps), job, datasets.inputs, datasets.outputs, config.LINEAGE_INTERVAL_SECONDS * 1000);
+  await stream.start();
+  return stream;
 }

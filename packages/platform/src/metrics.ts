@@ -25,6 +25,7 @@ export function pubsubMetrics(registry: Registry, prefix: string) {
     acked: new Counter({ name: `${prefix}pubsub_acked_total`, help: 'messages acknowledged after their effect was durable', labelNames: ['subscription'], registers: [registry] }),
     nacked: new Counter({ name: `${prefix}pubsub_nacked_total`, help: 'messages returned for redelivery', labelNames: ['subscription'], registers: [registry] }),
     deadLettered: new Counter({ name: `${prefix}pubsub_dead_lettered_total`, help: 'messages sent to a dead-letter topic', labelNames: ['subscription', 'reason'], registers: [registry] }),
+    messageAge: new Gauge({ name: `${prefix}pubsub_message_age_seconds`, help: 'publish-to-ack age of the last message acknowledged (consumer lag)', labelNames: ['subscription'], registers: [registry] }),
     handleSeconds: new Histogram({ name: `${prefix}pubsub_handle_seconds`, help: 'time from receipt to ack', labelNames: ['subscription'], registers: [registry], buckets: [0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30] }),
   };
 }

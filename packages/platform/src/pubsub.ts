@@ -2,7 +2,19 @@ import { PubSub, type Message, type Subscription, type Topic } from '@google-clo
 import type { TSchema, Static } from '@sinclair/typebox';
 import { describeIssues, type Validator } from '@mine/contracts';
 import type { Logger } from 'pino';
+import type { StreamLineage } from './lineage.js';
 import type { PubSubMetrics } from './metrics.js';
+
+/** A stream's lineage and the dataset name this topic has in it (see pubsubDataset). */
+export interface StreamLineageLink {
+  stream: StreamLineage;
+  dataset: string;
+}
+
+/** A Pub/Sub topic or subscription as an OpenLineage dataset (the naming convention's `pubsub` namespace). */
+export function pubsubDataset(projectId: string, name: string, kind: 'topic' | 'subscription' = 'topic'): { namespace: string; name: string } {
+  return { namespace: 'pubsub', name: `${kind}:${projectId}:${name}` };
+}
 
 /** One cached client per process; PUBSUB_EMULATOR_HOST is honoured by the library itself. */
 export function createPubSub(projectId: string): PubSub {
@@ -39,6 +51,8 @@ export interface PublisherOptions {
   /** How long a batch waits to fill. */
   maxMilliseconds?: number;
   metrics?: PubSubMetrics;
+  /** Counts each stored message as written to the stream's output. */
+  lineage?: StreamLineageLink;
   /** Publish messages that share an ordering key in order (the subscription must ask for ordering too). */
   messageOrdering?: boolean;
 }
@@ -90,6 +104,7 @@ export class Publisher {
         ...(message.orderingKey ? { orderingKey: message.orderingKey } : {}),
       });
       this.options.metrics?.published.inc({ topic: this.topicName });
+      this.options.lineage?.stream.count(this.options.lineage.dataset);
       return id;
     } catch (error) {
       this.options.metrics?.publishFailures.inc({ topic: this.topicName });
@@ -142,12 +157,20 @@ export interface SubscriberOptions<S extends TSchema> {
   /** Messages held at once, unacknowledged (flow control). */
   maxInFlight?: number;
   /**
+   * The subscription's maxDeliveryAttempts. On the last attempt a failing message is
+   * dead-lettered by the subscriber itself as `retries_exhausted` with the error, so the
+   * dead letter says why (Pub/Sub's own dead-lettering cannot carry a reason).
+   */
+  maxDeliveryAttempts?: number;
+  /**
    * How long acknowledgements wait to be sent together (client default 100 ms). On an ordered
    * subscription the next message of a key is delivered only after the ack, so keep it short there.
    */
   ackBatchMilliseconds?: number;
   logger: Logger;
   metrics?: PubSubMetrics;
+  /** Counts each acknowledged message as read from the stream's input. */
+  lineage?: StreamLineageLink;
 }
 
 /**
@@ -208,9 +231,15 @@ export class Subscriber<S extends TSchema> {
       });
       await message.ackWithResponse();
       options.metrics?.acked.inc(labels);
+      options.lineage?.stream.count(options.lineage.dataset);
+      options.metrics?.messageAge.set(labels, (Date.now() - message.publishTime.valueOf()) / 1000);
     } catch (error) {
       if (error instanceof PoisonMessageError) {
         await this.sendToDeadLetter(message, error);
+        return;
+      }
+      if (options.maxDeliveryAttempts && (message.deliveryAttempt ?? 0) >= options.maxDeliveryAttempts) {
+        await this.sendToDeadLetter(message, new PoisonMessageError('retries_exhausted', `attempt ${message.deliveryAttempt}: ${(error as Error).message}`));
         return;
       }
       options.logger.warn(

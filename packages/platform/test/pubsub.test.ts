@@ -39,6 +39,9 @@ test('published messages reach a subscriber and are acked after the handler', as
   assert.equal(seen.get(7), '7');
   const text = await registry.metrics();
   assert.match(text, /pubsub_test_pubsub_acked_total\{subscription="[^"]+",service="pubsub-test"\} 50/);
+  // Consumer lag: the last acked message's age since publication, in seconds.
+  const age = Number(/pubsub_test_pubsub_message_age_seconds\{subscription="[^"]+",service="pubsub-test"\} ([0-9.e-]+)/.exec(text)?.[1]);
+  assert.ok(age > 0 && age < 600, `message age ${age}`);
 });
 
 test('a poison message is dead-lettered with its reason and the good ones behind it still flow', async (t) => {
@@ -147,4 +150,40 @@ test('a failing handler gets the message redelivered; retries exhausted land in 
   // dead-lettered message more than once; consumers of the dead-letter topic dedupe by content.)
   assert.deepEqual([...new Set(deadLetters.map((m) => JSON.parse(m.data.toString()).id))], [2]);
   assert.ok(Math.max(...(attempts.get(2) ?? [])) >= 5, 'delivered maxDeliveryAttempts times before dead-lettering');
+});
+
+test('told the maximum attempts, the subscriber dead-letters the last failing delivery itself, with the error as the reason', async (t) => {
+  const name = uniqueName('exhausted').replace(/_/g, '-');
+  const [topic] = await pubsub.createTopic(name);
+  const [dlqTopic] = await pubsub.createTopic(`${name}-dead-letter`);
+  const [dlqHold] = await dlqTopic.createSubscription(`${name}-dead-letter.hold`);
+  await topic.createSubscription(`${name}.sub`, {
+    ackDeadlineSeconds: 10,
+    deadLetterPolicy: { deadLetterTopic: dlqTopic.name, maxDeliveryAttempts: 5 },
+    retryPolicy: { minimumBackoff: { seconds: 0 }, maximumBackoff: { seconds: 1 } },
+  });
+  t.after(async () => {
+    await Promise.all([pubsub.subscription(`${name}.sub`).delete(), dlqHold.delete()]).catch(() => undefined);
+    await Promise.all([topic.delete(), dlqTopic.delete()]).catch(() => undefined);
+  });
+  await topic.publishMessage({ json: { id: 2, value: 2 } });
+  const { registry, prefix } = createMetrics('exhausted-test');
+  const subscriber = new Subscriber(pubsub, {
+    subscription: `${name}.sub`,
+    validator,
+    deadLetterTopic: `${name}-dead-letter`,
+    maxDeliveryAttempts: 5,
+    logger,
+    metrics: pubsubMetrics(registry, prefix),
+    handle: async () => {
+      throw new Error('warehouse refuses the row');
+    },
+  });
+  subscriber.start();
+  const [deadLetter] = await pullMessages(dlqHold, { atLeast: 1, timeoutMs: 30_000 });
+  await subscriber.close();
+  assert.equal(deadLetter!.attributes[DEAD_LETTER_ATTRIBUTES.reason], 'retries_exhausted');
+  assert.match(deadLetter!.attributes[DEAD_LETTER_ATTRIBUTES.detail]!, /^attempt 5: warehouse refuses the row$/);
+  assert.equal(deadLetter!.attributes[DEAD_LETTER_ATTRIBUTES.subscription], `${name}.sub`);
+  assert.match(await registry.metrics(), /exhausted_test_pubsub_dead_lettered_total\{subscription="[^"]+",reason="retries_exhausted",service="exhausted-test"\} 1/);
 });

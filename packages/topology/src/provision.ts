@@ -82,6 +82,9 @@ export async function provision(topology: Topology, clients: ProvisionClients, o
             },
           }
         : {}),
+      ...(spec.messageRetentionSeconds ? { messageRetentionDuration: { seconds: spec.messageRetentionSeconds } } : {}),
+      // An expiration policy without a ttl is Pub/Sub's "never expires".
+      ...(spec.neverExpires ? { expirationPolicy: {} } : {}),
     };
     const [exists] = await subscription.exists();
     if (!exists) {
@@ -212,7 +215,13 @@ function seconds(duration: unknown): number {
 
 function subscriptionDifferences(
   current: Record<string, any>,
-  wanted: { ackDeadlineSeconds: number; retryPolicy: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } }; deadLetterPolicy?: { deadLetterTopic: string; maxDeliveryAttempts: number } },
+  wanted: {
+    ackDeadlineSeconds: number;
+    retryPolicy: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } };
+    deadLetterPolicy?: { deadLetterTopic: string; maxDeliveryAttempts: number };
+    messageRetentionDuration?: { seconds: number };
+    expirationPolicy?: object;
+  },
 ): string[] {
   const differences: string[] = [];
   if (Number(current.ackDeadlineSeconds) !== wanted.ackDeadlineSeconds) differences.push('ackDeadlineSeconds');
@@ -224,6 +233,8 @@ function subscriptionDifferences(
   const dlq = current.deadLetterPolicy;
   if ((dlq?.deadLetterTopic ?? '') !== (wanted.deadLetterPolicy?.deadLetterTopic ?? '') || Number(dlq?.maxDeliveryAttempts ?? 0) !== (wanted.deadLetterPolicy?.maxDeliveryAttempts ?? 0))
     differences.push('deadLetterPolicy');
+  if (wanted.messageRetentionDuration && seconds(current.messageRetentionDuration) !== wanted.messageRetentionDuration.seconds) differences.push('messageRetentionDuration');
+  if (wanted.expirationPolicy && seconds(current.expirationPolicy?.ttl) !== 0) differences.push('expirationPolicy');
   return differences;
 }
 

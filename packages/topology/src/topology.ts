@@ -38,11 +38,16 @@ const sourceTopics: TopicSpec[] = [
   },
 ];
 
+/** Pub/Sub's limits: a subscription keeps unacked messages 7 days at most, a topic 31 days. */
+const MAX_SUBSCRIPTION_RETENTION_SECONDS = 7 * DAY;
+const MAX_TOPIC_RETENTION_SECONDS = 31 * DAY;
+
 const deadLetterTopics: TopicSpec[] = sourceTopics.map((topic) => ({
   name: deadLetterTopicOf(topic.name),
   description: `messages from ${topic.name} that could not be processed, with the reason in attributes`,
   publishers: [],
-  retentionSeconds: 7 * DAY,
+  // A dead letter older than its hold subscription keeps can still be recovered by seeking to a time.
+  retentionSeconds: MAX_TOPIC_RETENTION_SECONDS,
 }));
 
 const streamingRetry = { minimumBackoffSeconds: 5, maximumBackoffSeconds: 300 };
@@ -117,6 +122,8 @@ const deadLetterHolds: SubscriptionSpec[] = deadLetterTopics.map((topic) => ({
   description: `keeps ${topic.name} for inspection and replay`,
   ackDeadlineSeconds: 60,
   retry: streamingRetry,
+  messageRetentionSeconds: MAX_SUBSCRIPTION_RETENTION_SECONDS,
+  neverExpires: true,
 }));
 
 /** The platform's one declaration of its cloud resources. */

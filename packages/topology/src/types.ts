@@ -37,6 +37,10 @@ export interface SubscriptionSpec {
   retry: { minimumBackoffSeconds: number; maximumBackoffSeconds: number };
   /** Optional Pub/Sub filter, e.g. on message attributes. */
   filter?: string;
+  /** How long unacknowledged messages are kept (Pub/Sub's default 7 days is also its maximum). */
+  messageRetentionSeconds?: number;
+  /** Never deleted for inactivity (Pub/Sub deletes idle subscriptions after 31 days by default). */
+  neverExpires?: boolean;
   /**
    * Deliver messages with the same ordering key in publish order, the next only after the
    * previous is acknowledged. Fixed at creation: a subscription cannot gain it later.

@@ -48,6 +48,11 @@ test('provisioning the topology twice creates everything once and then changes n
   assert.equal(subscription.deadLetterPolicy?.deadLetterTopic, `projects/${projectId}/topics/sensor-readings-dead-letter`);
   assert.equal(subscription.deadLetterPolicy?.maxDeliveryAttempts, 10);
   assert.equal(subscription.ackDeadlineSeconds, 120);
+  // Dead letters wait for people: the hold subscriptions never expire and keep messages as long as Pub/Sub allows.
+  const [hold] = await clients.pubsub.subscription('sensor-readings-dead-letter.hold').getMetadata();
+  assert.equal(Number(hold.messageRetentionDuration?.seconds), 7 * 24 * 3600);
+  assert.ok(hold.expirationPolicy, 'an expiration policy is set');
+  assert.ok(!Number(hold.expirationPolicy.ttl?.seconds ?? 0), 'and it has no ttl: never expires');
   const [table] = await clients.bigquery.dataset('raw_mobile').table('machinery_issue_events').getMetadata();
   assert.deepEqual(
     table.schema.fields.map((f: { name: string; mode: string }) => `${f.name}:${f.mode}`),

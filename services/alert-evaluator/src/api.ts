@@ -15,6 +15,9 @@ declare module 'fastify' {
 
 const OPEN_STATES = ['ACTIVE_UNACK', 'ACTIVE_ACK', 'CLEARED_UNACK'];
 
+/** How often a live stream says whether the feed is connected; the screen calls itself stale after three missed. */
+export const HEARTBEAT_MS = 5_000;
+
 export interface ApiDependencies {
   store: AlarmStore;
   feed: TransitionFeed;
@@ -87,13 +90,22 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, str
     raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const send = (event: string, data: unknown, id?: number) => raw.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     const onTransition = (transition: AlarmTransition, seq: number) => send('transition', transition, seq);
+    // The screen shows "live" only while these keep coming and say the feed is connected.
+    const onState = (connected: boolean) => send('feed', { connected });
+    // After the feed reconnected, what the screen holds may be stale: a fresh snapshot.
+    const onResync = () => void store.listAlarms({ state: OPEN_STATES, limit: 1000 }).then((alarms) => send('snapshot', { alarms }), () => undefined);
     feed.on('transition', onTransition);
+    feed.on('state', onState);
+    feed.on('resync', onResync);
     send('snapshot', { alarms: await store.listAlarms({ state: OPEN_STATES, limit: 1000 }) });
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), 15_000);
+    onState(feed.connected);
+    const heartbeat = setInterval(() => onState(feed.connected), HEARTBEAT_MS);
     streams.add(raw);
     request.raw.on('close', () => {
-      clearInterval(keepAlive);
+      clearInterval(heartbeat);
       feed.off('transition', onTransition);
+      feed.off('state', onState);
+      feed.off('resync', onResync);
       streams.delete(raw);
     });
   });

@@ -26,6 +26,11 @@ export const AlertEvaluatorEnv = Type.Object({
   API_TOKENS: Secret(
     Type.String({ default: '', description: 'comma-separated name:role:sha256(token); roles viewer, operator' }),
   ),
+  RETENTION_DEDUPE_HOURS: Type.Integer({ minimum: 1, default: 48, description: 'how long a packet or issue event is recognised as a redelivery' }),
+  RETENTION_ZONE_PPV_HOURS: Type.Integer({ minimum: 24, default: 48 }),
+  RETENTION_EVENT_DAYS: Type.Integer({ minimum: 1, default: 30, description: 'seismic events; keep above the longest rate/forecast look-back' }),
+  RETENTION_HISTORY_DAYS: Type.Integer({ minimum: 1, default: 90, description: 'closed alarms with their transitions and deliveries, issue positions' }),
+  RETENTION_INTERVAL_MINUTES: Type.Integer({ minimum: 1, default: 60 }),
   SWEEP_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 15 }),
   MAX_IN_FLIGHT: Type.Integer({ minimum: 1, default: 200 }),
 });

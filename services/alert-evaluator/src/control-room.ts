@@ -18,6 +18,7 @@ export const CONTROL_ROOM_PAGE = `<!doctype html>
   header h1 { font-size: 1.2rem; margin: 0; flex: 1; }
   #status { font-size: .9rem; padding: .2rem .6rem; border-radius: 1rem; background: var(--grey); }
   #status.live { background: var(--green); }
+  #status.stale { background: #f59e0b; }
   main { display: grid; gap: 1rem; padding: 1rem; grid-template-columns: repeat(auto-fit, minmax(22rem, 1fr)); }
   section { background: #1b1f24; border-radius: .5rem; padding: .8rem; }
   section h2 { font-size: 1rem; margin: 0 0 .6rem; text-transform: uppercase; letter-spacing: .05em; color: #a0a0a0; }
@@ -77,13 +78,26 @@ document.addEventListener('click', async (event) => {
   else { event.target.disabled = false; alert('Not acknowledged: ' + ((await response.json()).reason || response.status)); }
 });
 
+// "live" only while the stream delivers: heartbeats every 5 s saying the server's feed is connected.
+let lastHeard = 0;
+let feedConnected = false;
+let streamOpen = false;
+function showStatus() {
+  const status = document.getElementById('status');
+  const fresh = Date.now() - lastHeard < 15000;
+  const [text, cls] = !streamOpen ? ['reconnecting…', ''] : !fresh ? ['no data', 'stale'] : !feedConnected ? ['feed down, retrying', 'stale'] : ['live', 'live'];
+  if (status.textContent !== text) { status.textContent = text; status.className = cls; }
+}
+setInterval(showStatus, 1000);
+
 function connect() {
   const source = new EventSource('/alarms/stream');
-  const status = document.getElementById('status');
-  source.addEventListener('snapshot', (e) => { alarms.clear(); for (const a of JSON.parse(e.data).alarms) alarms.set(a.alarmId, a); renderAlarms(); status.textContent = 'live'; status.className = 'live'; });
-  source.addEventListener('transition', (e) => { const t = JSON.parse(e.data); alarms.set(t.alarmId, { ...alarms.get(t.alarmId), ...t }); renderAlarms(); refreshSensors(); refreshTrends(); });
+  const heard = () => { lastHeard = Date.now(); streamOpen = true; };
+  source.addEventListener('snapshot', (e) => { heard(); alarms.clear(); for (const a of JSON.parse(e.data).alarms) alarms.set(a.alarmId, a); renderAlarms(); showStatus(); });
+  source.addEventListener('feed', (e) => { heard(); feedConnected = JSON.parse(e.data).connected === true; showStatus(); });
+  source.addEventListener('transition', (e) => { heard(); const t = JSON.parse(e.data); alarms.set(t.alarmId, { ...alarms.get(t.alarmId), ...t }); renderAlarms(); refreshSensors(); refreshTrends(); });
   // An ended session (expired, or the tokens changed) asks for the token again.
-  source.onerror = () => { status.textContent = 'reconnecting…'; status.className = ''; fetch('/session').then((r) => { if (r.status === 401) location.reload(); }); };
+  source.onerror = () => { streamOpen = false; showStatus(); fetch('/session').then((r) => { if (r.status === 401) location.reload(); }); };
 }
 
 async function refreshSensors() {

@@ -1,5 +1,5 @@
 import type { MachineryIssueEvent, SensorReading } from '@mine/contracts';
-import type { Counter } from '@mine/platform';
+import type { Counter, Gauge } from '@mine/platform';
 import type { Evaluation, RuleEngine } from './rules/engine.js';
 import type { Rules } from './rules/rules-config.js';
 import type { AlarmStore, AlarmTx } from './store.js';
@@ -18,7 +18,8 @@ export class Evaluator {
     private readonly store: AlarmStore,
     private readonly engine: RuleEngine,
     private readonly rules: Rules,
-    private readonly metrics?: { evaluated?: Counter<'source' | 'outcome'>; continuity?: Counter<'continuity'> },
+    /** silentSensors: sensors past their silence limit, per site (the SRE's view of the sensor-health alarms). */
+    private readonly metrics?: { evaluated?: Counter<'source' | 'outcome'>; continuity?: Counter<'continuity'>; silentSensors?: Gauge<'site'> },
   ) {}
 
   /**
@@ -94,10 +95,13 @@ export class Evaluator {
 
   /** Time-driven rules: silent sensors and overdue high-severity issues. */
   async sweep(nowMs: number): Promise<void> {
+    const silentBySite = new Map<string, number>();
     for (const sensor of await this.store.sensors()) {
       const observation = this.engine.silentSensorObservation({ ...sensor, lastPacketAtMs: Date.parse(sensor.receivedAt) }, nowMs);
+      silentBySite.set(sensor.site, (silentBySite.get(sensor.site) ?? 0) + (observation ? 1 : 0));
       if (observation) await this.store.transaction((tx) => tx.observe(observation));
     }
+    for (const [site, count] of silentBySite) this.metrics?.silentSensors?.set({ site }, count);
     // The store returns every open high-severity issue; the rules decide, per site, which are past their SLA.
     for (const issue of await this.store.openHighSeverityIssues()) {
       const observation = this.engine.evaluateOverdueIssue(issue, nowMs);

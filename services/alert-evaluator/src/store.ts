@@ -9,7 +9,8 @@ import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory 
 /** The notification channel replicas LISTEN on to feed their live streams. */
 export const TRANSITION_CHANNEL = 'alarm_transitions';
 
-const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** A quoted SQL identifier. */
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /**
  * Alarm state in PostgreSQL: one open alarm per (rule, subject), every
@@ -183,6 +184,11 @@ export class AlarmStore {
 
   async transitionsAfter(seq: number, limit = 500): Promise<{ seq: number; body: AlarmTransition }[]> {
     const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE seq > $1 ORDER BY seq LIMIT $2`, [seq, limit]);
+    return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
+  }
+
+  async transitionsIn(seqs: number[]): Promise<{ seq: number; body: AlarmTransition }[]> {
+    const { rows } = await this.pool.query(`SELECT seq, body FROM ${this.s}.transitions WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [seqs]);
     return rows.map((r) => ({ seq: Number(r.seq), body: r.body }));
   }
 

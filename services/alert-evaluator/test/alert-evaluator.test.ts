@@ -190,6 +190,23 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   assert.deepEqual(rows.map((r) => `${r.level}:${r.state}`), ['orange:ACTIVE_UNACK', 'red:ACTIVE_UNACK', 'red:ACTIVE_ACK', 'red:CLEARED_ACK']);
 });
 
+test('silent sensors: the sweep counts them per site on /metrics, for the SensorsSilent rule', async (t) => {
+  const ctx = await environment(t);
+  const service = await ctx.start();
+  t.after(() => service.close());
+  for (const message of encodeSensorReadings([packet('geo-silent', 0, 0.2)])) await ctx.readings.publishMessage(message);
+  await waitFor(async () => ((await service.store.sensors()).some((s) => s.sensorId === 'geo-silent') ? true : undefined), { what: 'the packet evaluated' });
+  const silentLine = async () => /alert_evaluator_sensors_silent\{site="north-pit",service="alert-evaluator"\} (\d+)/.exec((await service.app.inject({ url: '/metrics' })).body)?.[1];
+  // The store stamps receivedAt with PostgreSQL's clock: silent ten minutes later, not now.
+  // (The service's own sweeper runs too, with now: poll so its result cannot overwrite ours unseen.)
+  await service.evaluator.sweep(Date.now());
+  assert.equal(await silentLine(), '0');
+  await waitFor(async () => {
+    await service.evaluator.sweep(Date.now() + 600_000);
+    return (await silentLine()) === '1' ? true : undefined;
+  }, { what: 'one silent sensor at north-pit' });
+});
+
 test('the control room’s live stream sends a snapshot, then each transition as it commits', async (t) => {
   const ctx = await environment(t);
   const service = await ctx.start();

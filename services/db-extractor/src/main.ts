@@ -5,7 +5,7 @@
 //   node dist/main.js --dry-run                print the plan and exit
 // Exits 1 when any table failed.
 import { parseArgs } from 'node:util';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createPubSub, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+import { RunAnnouncer, createBigQuery, createLineage, createPubSub, createLogger, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { DbExtractorEnv } from './config.js';
 import { parsePlan } from './plan.js';
 import { extractorMetrics } from './progress.js';
@@ -41,7 +41,7 @@ const report = await runExtraction({
   staging: createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT }).bucket(config.STAGING_BUCKET || `${config.GCP_PROJECT_ID}-landing`),
   logger,
   metrics,
-  lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  lineage: createLineage(config, { logger, bigquery }),
   announce: (message) => announcer.announce(message),
   ...(values.table ? { only: values.table } : {}),
   ...(values.backfill ? { backfill: { ...(values.from ? { from: values.from } : {}), ...(values.to ? { to: values.to } : {}) } } : {}),

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { Bucket, Storage } from '@google-cloud/storage';
 import { SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
-import { Counter, Gauge, PoisonMessageError, Subscriber, createMetrics, observability, pubsubMetrics, type Logger, type Registry } from '@mine/platform';
+import { Counter, Gauge, PoisonMessageError, Subscriber, createMetrics, observability, pubsubDataset, pubsubMetrics, startStreamLineage, type Logger, type Registry } from '@mine/platform';
 import { StaLtaDetector, type StaLtaOptions } from '@mine/vibration';
 import type { LakeCompactorConfig } from './config.js';
 import { openDuckDb } from './parquet.js';
@@ -43,10 +43,15 @@ export async function buildSpoolService(deps: { config: LakeCompactorConfig; log
     onFlush: (fileCount, packets) => {
       files.inc(fileCount);
       flushed.inc(packets);
+      lineage.count(output.name, packets);
     },
   });
+  const input = pubsubDataset(config.GCP_PROJECT_ID, config.SUBSCRIPTION, 'subscription');
+  const output = { namespace: `gs://${bucket.name}`, name: 'spool' };
+  const lineage = await startStreamLineage(config, { logger }, SERVICE, { inputs: [input], outputs: [output] });
   const subscriber = new Subscriber(deps.pubsub, {
     subscription: config.SUBSCRIPTION,
+    lineage: { stream: lineage, dataset: input.name },
     decode: decodeSensorReadings,
     validator: compileValidator(SensorReadingBatch),
     deadLetterTopic: config.DEAD_LETTER_TOPIC,
@@ -82,6 +87,7 @@ export async function buildSpoolService(deps: { config: LakeCompactorConfig; log
       const drained = subscriber.close();
       await spool.flush();
       await drained;
+      await lineage.close();
       await app.close();
     },
     /** For tests: stop as a crash would, leaving unflushed messages unacknowledged. */

@@ -2,7 +2,7 @@
 //   node dist/compact-main.js                      every hour whose spool changed since it was last compacted
 //   node dist/compact-main.js 2026-11-24T05 ...    also those hours, compacted again whatever their state
 import { randomUUID } from 'node:crypto';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
+import { RunAnnouncer, createBigQuery, createLineage, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { openDuckDb } from './parquet.js';
@@ -15,7 +15,7 @@ const runId = randomUUID();
 const logger = createLogger({ service: `${SERVICE}-hourly`, level: config.LOG_LEVEL }).child({ run: runId });
 const storage = createStorage({ projectId: config.GCP_PROJECT_ID, storageApiEndpoint: config.STORAGE_API_ENDPOINT });
 const bigquery = createBigQuery({ projectId: config.GCP_PROJECT_ID, bigqueryApiEndpoint: config.BIGQUERY_API_ENDPOINT, location: config.BIGQUERY_LOCATION });
-const lineage = new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger);
+const lineage = createLineage(config, { logger, bigquery });
 const bucket = storage.bucket(lakeBucketName(config));
 const [dataset, table] = config.FEATURES_TABLE.split('.');
 

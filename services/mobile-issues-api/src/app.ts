@@ -5,7 +5,7 @@ import pg from 'pg';
 import { Type } from '@sinclair/typebox';
 import type { PubSub } from '@google-cloud/pubsub';
 import { IssueEventInput, compileValidator, describeIssues, type MachineryIssueEvent } from '@mine/contracts';
-import { Counter, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { Counter, Publisher, createMetrics, observability, pubsubDataset, pubsubMetrics, startStreamLineage, type Logger } from '@mine/platform';
 import { JwtAuth, type AppUser } from './auth.js';
 import type { MobileIssuesConfig } from './config.js';
 import { maskPii, pseudonymise } from './pii.js';
@@ -57,7 +57,9 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
   const { registry, prefix } = createMetrics(SERVICE);
   const outcomes = new Counter({ name: `${prefix}events_total`, help: 'issue events by outcome', labelNames: ['status', 'code'] as const, registers: [registry] });
   const piiMasked = new Counter({ name: `${prefix}pii_masked_total`, help: 'PII occurrences masked in free text', registers: [registry] });
-  const publisher = new Publisher(deps.pubsub, config.ISSUES_TOPIC, { maxMilliseconds: 5, metrics: pubsubMetrics(registry, prefix) });
+  const output = pubsubDataset(config.GCP_PROJECT_ID, config.ISSUES_TOPIC);
+  const lineage = await startStreamLineage(config, { logger: deps.logger }, SERVICE, { inputs: [{ namespace: 'https', name: 'mobile-issues-api/v1/issues' }], outputs: [output] });
+  const publisher = new Publisher(deps.pubsub, config.ISSUES_TOPIC, { maxMilliseconds: 5, metrics: pubsubMetrics(registry, prefix), lineage: { stream: lineage, dataset: output.name } });
   const pseudonym = (id: string) => pseudonymise(id, config.PSEUDONYM_KEY);
   const mask = (text: string | undefined) => {
     if (text === undefined) return undefined;
@@ -215,6 +217,7 @@ export async function buildMobileIssuesApi(deps: { config: MobileIssuesConfig; l
       draining = true;
       await app.close();
       await publisher.flush();
+      await lineage.close();
       await pool.end();
     },
   };

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
 import { RunCompleted, compileValidator } from '@mine/contracts';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, Subscriber, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { Subscriber, createLineage, createMetrics, type LineageEmitter, observability, pubsubMetrics, type Logger } from '@mine/platform';
 import { qualityGateOf, type QualityGateSpec } from '@mine/topology';
 import type { QualityGateConfig } from './config.js';
 import { runGate, type GateResult } from './gate.js';
@@ -20,7 +20,7 @@ export async function buildQualityGate(deps: { config: QualityGateConfig; logger
   const { config, logger, bigquery } = deps;
   const { registry, prefix } = createMetrics(SERVICE);
   const metrics = gateMetrics(registry, prefix);
-  const lineage = deps.lineage ?? new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger);
+  const lineage = deps.lineage ?? createLineage(config, { logger, bigquery });
   const gateOf = deps.gates ?? qualityGateOf;
   // One audit per table at a time: two overlapping publications of one table would race.
   const perTable = new Map<string, Promise<unknown>>();

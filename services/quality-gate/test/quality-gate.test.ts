@@ -16,7 +16,7 @@ test('a run-completed message audits the table: passing checks publish it to cur
   const bigquery = createBigQuery({ projectId, bigqueryApiEndpoint: env.bigqueryApiEndpoint });
   await provision(topology, { pubsub, bigquery, storage: createStorage({ projectId, storageApiEndpoint: env.storageApiEndpoint }) }, { projectId, location: 'EU' });
   const gate = await buildQualityGate({
-    config: { GCP_PROJECT_ID: projectId, LOG_LEVEL: 'silent', PORT: 0, HOST: '127.0.0.1', SUBSCRIPTION: 'quality-gate.pipeline-runs', DEAD_LETTER_TOPIC: 'pipeline-runs-dead-letter', QUARANTINE_TABLE: 'ops.quality_quarantine', QUARANTINE_LIMIT: 1000, MAX_IN_FLIGHT: 4 } as never,
+    config: { GCP_PROJECT_ID: projectId, LOG_LEVEL: 'silent', PORT: 0, HOST: '127.0.0.1', SUBSCRIPTION: 'quality-gate.pipeline-runs', DEAD_LETTER_TOPIC: 'pipeline-runs-dead-letter', QUARANTINE_TABLE: 'ops.quality_quarantine', QUARANTINE_LIMIT: 1000, MAX_IN_FLIGHT: 4, LINEAGE_TRANSPORT: 'log,bigquery', LINEAGE_LOCATION: 'europe-west1' } as never,
     logger,
     pubsub,
     bigquery,

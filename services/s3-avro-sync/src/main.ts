@@ -2,7 +2,7 @@
 //   node dist/main.js                                              new and changed files (the manifest says which)
 //   node dist/main.js --backfill --from 2026-11-01 [--to 2026-11-08]  also reload every file delivered in that range
 import { parseArgs } from 'node:util';
-import { BigQueryLineageTransport, LineageEmitter, LogLineageTransport, RunAnnouncer, createBigQuery, createLogger, createPubSub, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
+import { RunAnnouncer, createBigQuery, createLineage, createLogger, createPubSub, createS3, createStorage, describeConfig, loadConfig, serveJobMetrics } from '@mine/platform';
 import { syncMetrics } from './metrics.js';
 import { S3AvroSyncEnv } from './config.js';
 import { ROCK_QUALITY_SCHEMA } from './expected-schema.js';
@@ -40,7 +40,7 @@ const report = await syncRun({
   limits: { maxHeaderBytes: 1024 * 1024, maxBlockBytes: config.AVRO_MAX_BLOCK_BYTES, maxDecompressedBlockBytes: config.AVRO_MAX_BLOCK_BYTES },
   attempts: config.SYNC_ATTEMPTS,
   logger,
-  lineage: new LineageEmitter('mine-platform', [new LogLineageTransport(logger), new BigQueryLineageTransport(bigquery)], logger),
+  lineage: createLineage(config, { logger, bigquery }),
   metrics,
   announce: (message) => announcer.announce(message),
   ...(backfill ? { backfill } : {}),

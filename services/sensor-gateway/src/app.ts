@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
 import type { PubSub } from '@google-cloud/pubsub';
 import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
-import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubMetrics, type Logger } from '@mine/platform';
+import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubDataset, pubsubMetrics, startStreamLineage, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
 import type { Device, DeviceRegistry } from './devices.js';
 import { SequenceGuard } from './sequence-guard.js';
@@ -56,8 +56,10 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
     publishSeconds: new Histogram({ name: `${prefix}publish_seconds`, help: 'time until Pub/Sub acknowledged a request', registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] }),
   };
+  const output = pubsubDataset(config.GCP_PROJECT_ID, config.SENSOR_TOPIC);
+  const lineage = await startStreamLineage(config, { logger }, SERVICE, { inputs: [{ namespace: 'https', name: 'sensor-gateway/v1/packets' }], outputs: [output] });
   // Ordered per sensor: the evaluator's subscription delivers a sensor's messages in the order published.
-  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, messageOrdering: true, metrics: pubsubMetrics(registry, prefix) });
+  const publisher = new Publisher(pubsub, config.SENSOR_TOPIC, { maxMilliseconds: 5, maxMessages: 1000, messageOrdering: true, metrics: pubsubMetrics(registry, prefix), lineage: { stream: lineage, dataset: output.name } });
   const sequences = new SequenceGuard({ slack: config.SEQUENCE_JUMP_SLACK });
 
   // Event-loop delay over the last half second: a saturated process answers 503 rather than queueing work.
@@ -186,6 +188,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
       draining = true;
       await app.close();
       await publisher.flush();
+      await lineage.close();
       clearInterval(delayTimer);
       delay.disable();
     },
