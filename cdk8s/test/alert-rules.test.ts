@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { topology } from '@mine/topology';
 import { cloudRuleGroups, serviceRuleGroups, type AlertRule } from '../src/alert-rules.js';
 import { services } from '../src/platform.js';
+import { dashboards } from '../src/dashboards.js';
 
 // promtool comes from tools/prometheus.sh (installed by ./dev test), built from Prometheus's Go module.
 const root = new URL('../..', import.meta.url).pathname;
@@ -207,4 +208,13 @@ test("promtool's unit tests make every rule fire on its condition and stay quiet
     const e = error as { stdout?: string; stderr?: string };
     assert.fail(`promtool test rules failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+});
+
+test('every PromQL query of the generated dashboards parses (promtool reads them as recording rules)', () => {
+  const exprs = Object.values(dashboards()).flatMap((board) => board.panels.flatMap((p: { targets: { expr?: string }[] }) => p.targets.map((t) => t.expr).filter((e): e is string => Boolean(e))));
+  assert.ok(exprs.length >= 8, `${exprs.length} PromQL queries`);
+  const file = join(dir, 'dashboard-queries.yaml');
+  writeFileSync(file, stringify({ groups: [{ name: 'dashboards', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] }));
+  const output = execFileSync(promtool, ['check', 'rules', '--lint=none', file], { encoding: 'utf8' });
+  assert.match(output, new RegExp(`SUCCESS: ${exprs.length} rules found`));
 });
