@@ -68,6 +68,13 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
       'supplier-files-quarantined',
     ),
     rule(
+      'QualityGateBlocked',
+      'critical',
+      'max by (service, table) (quality_gate_blocked) > 0',
+      'a batch table failed its quality checks: the marts keep its last good copy until it passes; the failing rows are in ops.quality_quarantine',
+      'quality-gate-blocked',
+    ),
+    rule(
       'BatchRunFailed',
       'critical',
       `max by (namespace, job_name) (kube_job_status_failed{job_name=~"(${cronJobs.join('|')})-.*"}) > 0`,

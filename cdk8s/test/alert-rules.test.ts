@@ -77,9 +77,12 @@ const firing: Case[] = [
     series: {
       's3_avro_sync_files_total{service="s3-avro-sync",outcome="quarantined"}': '_ _ 2 2',
       'kube_job_status_failed{namespace="mine-platform",job_name="db-extractor-29012345"}': '1x3',
+      'quality_gate_blocked{service="quality-gate",table="raw_production.extraction_records"}': '0 1 1 1',
+      'quality_gate_blocked{service="quality-gate",table="raw_rock_quality.analyses"}': '0 0 0 0',
     },
     at: '3m',
     firing: {
+      QualityGateBlocked: [{ service: 'quality-gate', table: 'raw_production.extraction_records' }],
       SupplierFilesQuarantined: [{ service: 's3-avro-sync' }],
       BatchRunFailed: [{ namespace: 'mine-platform', job_name: 'db-extractor-29012345' }],
     },
