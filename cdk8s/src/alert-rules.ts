@@ -94,8 +94,9 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
     rule(
       'LakeStale',
       'critical',
-      'max by (service) (lake_compactor_lake_hours_behind) > 2',
-      'the newest compacted lake hour is more than two hours behind the spool',
+      // Behind: spool older than two hours not yet in the lake; or the measurement itself stopped.
+      'max by (service) (lake_compactor_lake_max_behind_seconds) > 7200 or time() - max by (service) (lake_compactor_lake_freshness_measured_timestamp_seconds) > 1800',
+      'spooled packets older than two hours are not yet in the lake (or the lake is no longer measured)',
       'lake-stale',
       '15m',
     ),

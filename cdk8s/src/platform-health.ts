@@ -68,7 +68,7 @@ export function platformHealthDashboard(topology: Topology, services: PlatformSe
       w: 12,
       h: 8,
       promql: [
-        { expr: 'max(lake_compactor_lake_hours_behind)', legend: 'lake hours behind' },
+        { expr: 'max(lake_compactor_lake_max_behind_seconds) / 3600', legend: 'lake: oldest spool not yet compacted' },
         { expr: `(time() - max by (cronjob) (kube_cronjob_status_last_successful_time{cronjob=~"${cronJobs.join('|')}"})) / 3600`, legend: '{{cronjob}}' },
       ],
     },

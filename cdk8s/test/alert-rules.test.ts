@@ -90,7 +90,8 @@ const firing: Case[] = [
   {
     name: 'freshness and safety: lake behind, silent sensors and network, failing notifications',
     series: {
-      'lake_compactor_lake_hours_behind{service="lake-compactor"}': '5x30',
+      'lake_compactor_lake_max_behind_seconds{service="lake-compactor"}': '9000x30',
+      'lake_compactor_lake_freshness_measured_timestamp_seconds{service="lake-compactor"}': '0+60x30',
       'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '3x30',
       'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '100x30',
       'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="retry"}': '0+1x30',
@@ -143,7 +144,8 @@ const healthy: Case = {
     's3_avro_sync_files_total{service="s3-avro-sync",outcome="loaded"}': '0+1x40',
     'kube_job_status_failed{namespace="mine-platform",job_name="db-extractor-29012345"}': '0x40',
     'kube_cronjob_status_last_successful_time{namespace="mine-platform",cronjob="s3-avro-sync"}': '0+60x40',
-    'lake_compactor_lake_hours_behind{service="lake-compactor"}': '1x40',
+    'lake_compactor_lake_max_behind_seconds{service="lake-compactor"}': '600x40',
+    'lake_compactor_lake_freshness_measured_timestamp_seconds{service="lake-compactor"}': '0+60x40',
     'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '0x40',
     'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '0+1000x40',
     'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="ok"}': '0+1x40',
