@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout, mineStationXml, packetToMiniseed } from '@mine/simulator';
 import { uniqueName } from '@mine/testkit';
-import { load, rssSampler, serve, type LoadResult } from './bench-kit.js';
+import { UNLIMITED_DEVICE, load, rssSampler, serve, type LoadResult } from './bench-kit.js';
 
 const seconds = Number(process.argv[2] ?? 15);
 const PACKETS_PER_REQUEST = 10;
@@ -30,7 +30,7 @@ const pubsub = createPubSub('mine-local');
 const topicName = uniqueName('bench-mseed').replace(/_/g, '-');
 const [topic] = await pubsub.createTopic(topicName);
 // Load shedding off: on a shared machine the event loop stalls for reasons of its own, and a 503 is not what is measured here.
-const gatewayEnv = { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), STATIONXML_PATH: stationXml, MAX_BODY_BYTES: String(16 * 1024 * 1024), MAX_EVENT_LOOP_DELAY_MS: '600000' };
+const gatewayEnv = { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), STATIONXML_PATH: stationXml, MAX_BODY_BYTES: String(16 * 1024 * 1024), MAX_EVENT_LOOP_DELAY_MS: '600000', ...UNLIMITED_DEVICE };
 
 const bare = await serve('bench/bare-miniseed-route.ts', {}, null);
 const baseline = await load(bare.url, mseedBody, sensor!.token, seconds, bare.child.pid!, undefined, MSEED);
