@@ -1,14 +1,17 @@
 // Starts and stops the platform's services locally as background processes, for `./dev up`.
 // A service lists what it runs in its package.json:
 //   "mine": { "processes": [ { "name": "sensor-gateway", "entry": "src/main.ts", "env": { "PORT": "8081" } } ] }
-// Batch jobs (CronJobs in production) are not started; run them by hand (see their READMEs).
-// Run with tsx: node --import tsx --conditions=source scripts/services.ts up
+// Then the local platform around them: the dev runner (the batch CronJobs on their local cadence,
+// scripts/dev-runner.ts) and, unless --quiet, the simulated mine: sensors, the mobile app and the
+// batch sources changing over time (scripts/dev-sources.ts).
+// Run with tsx: node --import tsx --conditions=source scripts/services.ts up [--quiet]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
+import { localSources, seedLocalSources } from './dev-sources.js';
 import { localPrometheusFiles, prometheusArgs } from '../cdk8s/src/local-prometheus.js';
 
 /** The local Prometheus (tools/prometheus.sh builds it): scrapes the services, evaluates the chart's rules. */
@@ -60,8 +63,23 @@ const command = process.argv[2];
 interface DeclaredProcess {
   name: string;
   entry: string;
+  args?: string[];
   env?: Record<string, string>;
   cwd: string;
+}
+
+/** What runs around the services locally; `quiet` leaves out the simulated traffic. */
+function localProcesses(quiet: boolean): DeclaredProcess[] {
+  return [
+    { name: 'dev-runner', entry: 'scripts/dev-runner.ts', cwd: root },
+    ...(quiet
+      ? []
+      : [
+          // 100 Hz rather than the geophones' 500: the same alarms, a fifth of the load on a laptop.
+          { name: 'simulator', entry: 'packages/simulator/src/cli.ts', args: ['--sensors', '120', '--sample-rate', '100', '--duration', String(7 * 86_400), '--blast-every', '60'], cwd: root },
+          { name: 'dev-sources', entry: 'scripts/dev-sources.ts', args: ['feed'], cwd: root },
+        ]),
+  ];
 }
 
 function declaredProcesses(): DeclaredProcess[] {
@@ -103,22 +121,16 @@ if (command === 'up') {
   const defaults = await localDefaults();
   mkdirSync(runDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  for (const p of declaredProcesses()) {
-    if (existsSync(pidFile(p.name)) && alive(Number(readFileSync(pidFile(p.name), 'utf8')))) continue;
-    const log = openSync(join(logDir, `${p.name}.log`), 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', p.entry], {
-      cwd: p.cwd,
-      env: { ...defaults, ...process.env, ...(p.env ?? {}) },
-      stdio: ['ignore', log, log],
-      detached: true,
-    });
-    child.unref();
-    writeFileSync(pidFile(p.name), String(child.pid));
-    console.error(`[services] ${p.name} started (pid ${child.pid}, log .stack/logs/${p.name}.log)${p.env?.PORT ? ` on port ${p.env.PORT}` : ''}`);
-  }
+  const services = declaredProcesses();
+  startAll(services, defaults);
+  // The simulated traffic starts once the services answer, the batch runs once their sources have data.
+  await Promise.all(services.filter((p) => p.env?.PORT).map((p) => ready(p.name, Number(p.env!.PORT))));
+  await seedLocalSources();
+  console.error(`[services] sample data in PostgreSQL (database ${localSources.productionDatabase}) and MinIO (bucket ${localSources.supplierBucket})`);
+  startAll(localProcesses(process.argv.includes('--quiet')), defaults);
   startPrometheus();
 } else if (command === 'down') {
-  for (const p of declaredProcesses()) {
+  for (const p of [...declaredProcesses(), ...localProcesses(false)]) {
     if (!existsSync(pidFile(p.name))) continue;
     const pid = Number(readFileSync(pidFile(p.name), 'utf8'));
     if (alive(pid)) {
@@ -134,6 +146,33 @@ if (command === 'up') {
     console.error('[services] prometheus stopped');
   }
 } else {
-  console.error('usage: services.ts up|down');
+  console.error('usage: services.ts up [--quiet] | down');
   process.exit(2);
+}
+
+/** Waits for a service's /readyz (a minute at most: a slow one is reported, not waited for forever). */
+async function ready(name: string, port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+    if (response?.ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  console.error(`[services] ${name} is not ready after a minute; see its log`);
+}
+
+function startAll(processes: DeclaredProcess[], defaults: Record<string, string>): void {
+  for (const p of processes) {
+    if (existsSync(pidFile(p.name)) && alive(Number(readFileSync(pidFile(p.name), 'utf8')))) continue;
+    const log = openSync(join(logDir, `${p.name}.log`), 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', p.entry, ...(p.args ?? [])], {
+      cwd: p.cwd,
+      env: { ...defaults, ...process.env, ...(p.env ?? {}) },
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
+    child.unref();
+    writeFileSync(pidFile(p.name), String(child.pid));
+    console.error(`[services] ${p.name} started (pid ${child.pid}, log .stack/logs/${p.name}.log)${p.env?.PORT ? ` on port ${p.env.PORT}` : ''}`);
+  }
 }

@@ -68,6 +68,13 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
       'supplier-files-quarantined',
     ),
     rule(
+      'QualityGateBlocked',
+      'critical',
+      'max by (service, table) (quality_gate_blocked) > 0',
+      'a batch table failed its quality checks: the marts keep its last good copy until it passes; the failing rows are in ops.quality_quarantine',
+      'quality-gate-blocked',
+    ),
+    rule(
       'BatchRunFailed',
       'critical',
       `max by (namespace, job_name) (kube_job_status_failed{job_name=~"(${cronJobs.join('|')})-.*"}) > 0`,
@@ -87,8 +94,9 @@ export function serviceRuleGroups(topology: Topology, services: PlatformServiceP
     rule(
       'LakeStale',
       'critical',
-      'max by (service) (lake_compactor_lake_hours_behind) > 2',
-      'the newest compacted lake hour is more than two hours behind the spool',
+      // Behind: spool older than two hours not yet in the lake; or the measurement itself stopped.
+      'max by (service) (lake_compactor_lake_max_behind_seconds) > 7200 or time() - max by (service) (lake_compactor_lake_freshness_measured_timestamp_seconds) > 1800',
+      'spooled packets older than two hours are not yet in the lake (or the lake is no longer measured)',
       'lake-stale',
       '15m',
     ),

@@ -25,6 +25,7 @@ export function helmChart(): Record<string, string> {
     rockQuality: { bucket: 'supplier-rock-quality', prefix: 'deliveries/', region: 'eu-west-1' },
     dbExtractor: { productionCidr: '10.20.0.0/24', erpCidr: '10.30.0.0/24', plan: { sources: [] } },
     ingress: { host: 'ingest.mine.example', tlsSecret: 'ingest-tls' },
+    monitoring: { prometheusUrl: 'http://frontend.gmp-public.svc:9090' },
     controlRoom: { host: 'control-room.mine.example', tlsSecret: 'control-room-tls' },
     postgres: { region: 'europe-west1', tier: 'db-custom-2-7680', network: 'mine-vpc', rangeAddress: '10.40.0.0' },
   };

@@ -146,3 +146,11 @@ test('the gateway and fdsn-ws read the station inventory from the operators’ C
     assert.equal(config.data.STATIONXML_PATH, '/etc/mine/station-inventory/stationxml.xml', name);
   }
 });
+
+test('every subscriber is told its subscriptions’ maxDeliveryAttempts, so its last failing delivery is dead-lettered with the reason', () => {
+  for (const owner of new Set(topology.subscriptions.filter((s) => s.deadLetterTopic).map((s) => s.owner))) {
+    const config = ofKind('ConfigMap').find((c) => c.metadata.name === owner) as unknown as { data: Record<string, string> };
+    const declared = topology.subscriptions.find((s) => s.owner === owner && s.deadLetterTopic)!.maxDeliveryAttempts;
+    assert.equal(config.data.MAX_DELIVERY_ATTEMPTS, String(declared), owner);
+  }
+});

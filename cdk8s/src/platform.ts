@@ -29,10 +29,21 @@ export const services: PlatformServiceProps[] = [
 /** Google identities: one per workload that has its own (named as the topology's owners). */
 const identities = services.filter((s) => !s.identity).map((s) => s.name);
 
+/**
+ * A subscriber is told its subscriptions' maxDeliveryAttempts, so it dead-letters the last
+ * failing delivery itself with the error as the reason (Pub/Sub's own dead letter has none).
+ */
+function withDeliveryAttempts(service: PlatformServiceProps): PlatformServiceProps {
+  const attempts = topology.subscriptions.filter((s) => s.owner === service.name && s.deadLetterTopic).map((s) => s.maxDeliveryAttempts ?? 5);
+  if (attempts.length === 0) return service;
+  if (new Set(attempts).size > 1) throw new Error(`${service.name}'s subscriptions differ in maxDeliveryAttempts; MAX_DELIVERY_ATTEMPTS holds one`);
+  return { ...service, env: { ...service.env, MAX_DELIVERY_ATTEMPTS: String(attempts[0]) } };
+}
+
 export function synthesize(): string {
   const app = new App();
   const chart = new Chart(app, 'mine-platform', { disableResourceNameHashes: true });
-  for (const service of services) new PlatformService(chart, service.name, service);
+  for (const service of services) new PlatformService(chart, service.name, withDeliveryAttempts(service));
   new GcpResources(chart, 'gcp', topology, identities);
   new GrafanaDashboards(chart, 'grafana');
   new Monitoring(chart, 'monitoring', topology, services);

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { topology } from '@mine/topology';
 import { cloudRuleGroups, serviceRuleGroups, type AlertRule } from '../src/alert-rules.js';
 import { services } from '../src/platform.js';
+import { dashboards } from '../src/dashboards.js';
 
 // promtool comes from tools/prometheus.sh (installed by ./dev test), built from Prometheus's Go module.
 const root = new URL('../..', import.meta.url).pathname;
@@ -76,9 +77,12 @@ const firing: Case[] = [
     series: {
       's3_avro_sync_files_total{service="s3-avro-sync",outcome="quarantined"}': '_ _ 2 2',
       'kube_job_status_failed{namespace="mine-platform",job_name="db-extractor-29012345"}': '1x3',
+      'quality_gate_blocked{service="quality-gate",table="raw_production.extraction_records"}': '0 1 1 1',
+      'quality_gate_blocked{service="quality-gate",table="raw_rock_quality.analyses"}': '0 0 0 0',
     },
     at: '3m',
     firing: {
+      QualityGateBlocked: [{ service: 'quality-gate', table: 'raw_production.extraction_records' }],
       SupplierFilesQuarantined: [{ service: 's3-avro-sync' }],
       BatchRunFailed: [{ namespace: 'mine-platform', job_name: 'db-extractor-29012345' }],
     },
@@ -86,7 +90,8 @@ const firing: Case[] = [
   {
     name: 'freshness and safety: lake behind, silent sensors and network, failing notifications',
     series: {
-      'lake_compactor_lake_hours_behind{service="lake-compactor"}': '5x30',
+      'lake_compactor_lake_max_behind_seconds{service="lake-compactor"}': '9000x30',
+      'lake_compactor_lake_freshness_measured_timestamp_seconds{service="lake-compactor"}': '0+60x30',
       'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '3x30',
       'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '100x30',
       'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="retry"}': '0+1x30',
@@ -139,7 +144,8 @@ const healthy: Case = {
     's3_avro_sync_files_total{service="s3-avro-sync",outcome="loaded"}': '0+1x40',
     'kube_job_status_failed{namespace="mine-platform",job_name="db-extractor-29012345"}': '0x40',
     'kube_cronjob_status_last_successful_time{namespace="mine-platform",cronjob="s3-avro-sync"}': '0+60x40',
-    'lake_compactor_lake_hours_behind{service="lake-compactor"}': '1x40',
+    'lake_compactor_lake_max_behind_seconds{service="lake-compactor"}': '600x40',
+    'lake_compactor_lake_freshness_measured_timestamp_seconds{service="lake-compactor"}': '0+60x40',
     'alert_evaluator_sensors_silent{service="alert-evaluator",site="north"}': '0x40',
     'sensor_gateway_packets_accepted_total{service="sensor-gateway",pod="a"}': '0+1000x40',
     'alert_evaluator_transitions_dispatched_total{service="alert-evaluator",target="webhook",outcome="ok"}': '0+1x40',
@@ -207,4 +213,13 @@ test("promtool's unit tests make every rule fire on its condition and stay quiet
     const e = error as { stdout?: string; stderr?: string };
     assert.fail(`promtool test rules failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+});
+
+test('every PromQL query of the generated dashboards parses (promtool reads them as recording rules)', () => {
+  const exprs = Object.values(dashboards()).flatMap((board) => board.panels.flatMap((p: { targets: { expr?: string }[] }) => p.targets.map((t) => t.expr).filter((e): e is string => Boolean(e))));
+  assert.ok(exprs.length >= 8, `${exprs.length} PromQL queries`);
+  const file = join(dir, 'dashboard-queries.yaml');
+  writeFileSync(file, stringify({ groups: [{ name: 'dashboards', rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}`, expr })) }] }));
+  const output = execFileSync(promtool, ['check', 'rules', '--lint=none', file], { encoding: 'utf8' });
+  assert.match(output, new RegExp(`SUCCESS: ${exprs.length} rules found`));
 });

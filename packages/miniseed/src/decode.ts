@@ -289,7 +289,7 @@ function text(bytes: Uint8Array, at: number, length: number): string {
 
 /** FDSN source identifier of SEED codes (a 3-letter channel becomes band_source_subsource). */
 export function toSourceId(network: string, station: string, location: string, channel: string): string {
-  return `FDSN:${network}_${station}_${location}_${channel.split('').join('_')}`;
+  return `FDSN:${network}_${station}_${location}_${channel.charAt(0)}_${channel.charAt(1)}_${channel.charAt(2)}`;
 }
 
 /** What a refused record said it was, when its header was readable. */

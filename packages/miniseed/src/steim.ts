@@ -22,19 +22,9 @@ export function decodeSteim(view: DataView, start: number, end: number, count: n
   const frames = Math.floor((end - start) / FRAME_BYTES);
   const x0 = view.getInt32(start + 4, littleEndian);
   const xn = view.getInt32(start + 8, littleEndian);
+  // Differences go straight into `out` (d0, which refers to the previous record, lands in out[0] and is replaced
+  // by X0); a word's last differences may run past `count`, so a word is only unpacked while room is left.
   let n = 0;
-  let last = x0;
-  let first = true;
-  const push = (diff: number) => {
-    if (first) {
-      first = false;
-      out[0] = x0;
-      n = 1;
-      return;
-    }
-    last = (last + diff) | 0;
-    out[n++] = last;
-  };
   for (let f = 0; f < frames && n < count; f++) {
     const frame = start + f * FRAME_BYTES;
     const ctrl = view.getUint32(frame, littleEndian);
@@ -42,42 +32,39 @@ export function decodeSteim(view: DataView, start: number, end: number, count: n
       const nibble = (ctrl >>> (30 - 2 * w)) & 3;
       if (nibble === 0) continue;
       const at = frame + 4 * w;
-      const word = view.getUint32(at, littleEndian);
       if (nibble === 1) {
         // Four 8-bit differences in stored order; byte-swapped frames (libmseed 2) swap only wider fields.
-        for (let b = 0; b < 4 && n < count; b++) push(view.getInt8(at + b));
-      } else if (version === 1) {
+        for (let b = 0; b < 4 && n < count; b++) out[n++] = view.getInt8(at + b);
+        continue;
+      }
+      if (version === 1) {
         if (nibble === 2) {
           // Two 16-bit differences, each swapped on its own in little-endian frames.
-          push(view.getInt16(at, littleEndian));
-          if (n < count) push(view.getInt16(at + 2, littleEndian));
-        } else push(word | 0);
-      } else {
-        const dnib = word >>> 30;
-        if (nibble === 2) {
-          if (dnib === 1) unpack(word, 30, 1, push, count, () => n);
-          else if (dnib === 2) unpack(word, 15, 2, push, count, () => n);
-          else if (dnib === 3) unpack(word, 10, 3, push, count, () => n);
-          else throw new RecordDecodeError('steim_integrity', `Steim-2 word ${w} of frame ${f} has an invalid dnib 0`);
-        } else {
-          if (dnib === 0) unpack(word, 6, 5, push, count, () => n);
-          else if (dnib === 1) unpack(word, 5, 6, push, count, () => n);
-          else if (dnib === 2) unpack(word, 4, 7, push, count, () => n);
-          else throw new RecordDecodeError('steim_integrity', `Steim-2 word ${w} of frame ${f} has an invalid dnib 3`);
-        }
+          out[n++] = view.getInt16(at, littleEndian);
+          if (n < count) out[n++] = view.getInt16(at + 2, littleEndian);
+        } else out[n++] = view.getInt32(at, littleEndian);
+        continue;
       }
+      const word = view.getUint32(at, littleEndian);
+      const dnib = word >>> 30;
+      let k: number;
+      let bits: number;
+      if (nibble === 2) {
+        if (dnib === 0) throw new RecordDecodeError('steim_integrity', `Steim-2 word ${w} of frame ${f} has an invalid dnib 0`);
+        k = dnib;
+        bits = dnib === 1 ? 30 : dnib === 2 ? 15 : 10;
+      } else {
+        if (dnib === 3) throw new RecordDecodeError('steim_integrity', `Steim-2 word ${w} of frame ${f} has an invalid dnib 3`);
+        k = 5 + dnib;
+        bits = dnib === 0 ? 6 : dnib === 1 ? 5 : 4;
+      }
+      const shift = 32 - bits;
+      for (let i = k - 1; i >= 0 && n < count; i--) out[n++] = ((word >>> (i * bits)) << shift) >> shift;
     }
   }
   if (n !== count) throw new RecordDecodeError('sample_count', `header says ${count} samples, the Steim-${version} frames hold ${n}`);
+  out[0] = x0;
+  for (let i = 1; i < count; i++) out[i] = (out[i - 1]! + out[i]!) | 0;
   if (out[count - 1] !== xn) throw new RecordDecodeError('steim_integrity', `last sample ${out[count - 1]} is not the reverse integration constant ${xn}`);
   return out;
-}
-
-/** `k` signed differences of `bits` bits each, right-aligned in the word's low 30 bits, first difference highest. */
-function unpack(word: number, bits: number, k: number, push: (d: number) => void, count: number, n: () => number): void {
-  const shift = 32 - bits;
-  for (let i = 0; i < k && n() < count; i++) {
-    const value = word >>> ((k - 1 - i) * bits);
-    push((value << shift) >> shift);
-  }
 }

@@ -38,6 +38,9 @@ export const PlatformEnv = {
     description: 'where OpenLineage events go, comma-separated: log, http (Marquez-compatible, LINEAGE_URL), google (Data Lineage API), bigquery (ops.pipeline_runs); or none',
   }),
   LINEAGE_INTERVAL_SECONDS: Type.Integer({ minimum: 1, default: 300, description: 'a streaming stage reports its lineage (a RUNNING event with the interval’s counts) this often' }),
+  MAX_DELIVERY_ATTEMPTS: Type.Optional(
+    Type.Integer({ minimum: 5, maximum: 100, description: "the subscriptions' maxDeliveryAttempts (the chart sets it from the topology): the last failing delivery is dead-lettered by the service itself as retries_exhausted, with the error" }),
+  ),
   LINEAGE_URL: Type.Optional(Type.String({ description: 'Marquez-compatible base URL for LINEAGE_TRANSPORT=http' })),
   LINEAGE_LOCATION: Type.String({ default: 'europe-west1', description: 'Data Lineage API location' }),
 } satisfies TProperties;

@@ -161,7 +161,7 @@ export interface SubscriberOptions<S extends TSchema> {
    * dead-lettered by the subscriber itself as `retries_exhausted` with the error, so the
    * dead letter says why (Pub/Sub's own dead-lettering cannot carry a reason).
    */
-  maxDeliveryAttempts?: number;
+  maxDeliveryAttempts?: number | undefined;
   /**
    * How long acknowledgements wait to be sent together (client default 100 ms). On an ordered
    * subscription the next message of a key is delivered only after the ack, so keep it short there.

@@ -81,7 +81,7 @@ export interface MiniseedOptions {
  * A packet as a digitizer writes it: each axis's counts (mm/s × the inventory's gain) as
  * miniSEED records of its channel, the three channels one after another.
  */
-export function packetToMiniseed(packet: SensorPacket, sensor: SimulatedSensor, { format = 2, encoding = Encoding.STEIM2, recordLength = 4096 }: MiniseedOptions = {}): Buffer {
+export function packetToMiniseed(packet: SensorPacket, sensor: SimulatedSensor, { format = 2, encoding = Encoding.STEIM2, recordLength = 512 }: MiniseedOptions = {}): Buffer {
   const codes = geophoneChannels(packet.sampleRateHz);
   const countsPerMmS = SIMULATED_GAIN_COUNTS_PER_M_S / 1000;
   const startTimeUs = Date.parse(packet.startTime) * 1000;

@@ -6,6 +6,9 @@ export interface ChannelEpoch {
   network: Network;
   station: Station;
   channel: Channel;
+  /** the channel's installation period, ms since 1970 (parsed once: the gateway looks epochs up per record) */
+  fromMs: number;
+  toMs: number;
 }
 
 /** FDSN station-service selection (the subset of parameters the platform serves). */
@@ -48,7 +51,7 @@ export class StationInventory {
         if (station.sensorId) this.bySensor.set(station.sensorId, [...(this.bySensor.get(station.sensorId) ?? []), { network, station }]);
         for (const channel of station.channels) {
           const k = key(network.code, station.code, channel.locationCode, channel.code);
-          this.epochs.set(k, [...(this.epochs.get(k) ?? []), { network, station, channel }]);
+          this.epochs.set(k, [...(this.epochs.get(k) ?? []), { network, station, channel, fromMs: ms(channel.startDate, -Infinity), toMs: ms(channel.endDate, Infinity) }]);
         }
       }
     }
@@ -64,7 +67,7 @@ export class StationInventory {
 
   /** The channel epoch that was installed at `timeMs`, or undefined (unknown stream, or not installed then). */
   channelAt(network: string, station: string, location: string, channel: string, timeMs: number): ChannelEpoch | undefined {
-    return this.epochs.get(key(network, station, location, channel))?.find((e) => ms(e.channel.startDate, -Infinity) <= timeMs && timeMs < ms(e.channel.endDate, Infinity));
+    return this.epochs.get(key(network, station, location, channel))?.find((e) => e.fromMs <= timeMs && timeMs < e.toMs);
   }
 
   /** Whether the inventory lists the stream at all (to tell "unknown" from "not installed at that time"). */

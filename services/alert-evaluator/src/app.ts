@@ -93,6 +93,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const subscribers = [
     new Subscriber(pubsub, {
       subscription: config.SENSOR_SUBSCRIPTION,
+      maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
       lineage: { stream: lineage, dataset: inputs[0]!.name },
       decode: decodeSensorReadings,
       validator: compileValidator(SensorReadingBatch),
@@ -109,6 +110,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
     }),
     new Subscriber(pubsub, {
       subscription: config.ISSUE_SUBSCRIPTION,
+      maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
       lineage: { stream: lineage, dataset: inputs[1]!.name },
       validator: compileValidator(MachineryIssueEvent),
       deadLetterTopic: config.ISSUE_DEAD_LETTER_TOPIC,

@@ -8,6 +8,7 @@ import type { SourcePlan, TablePlan } from './plan.js';
 import { TableProgress, type ExtractorMetrics } from './progress.js';
 import type { SourceReader, StagingFormat } from './sources/source.js';
 import { drift, type TargetColumn } from './types.js';
+import { checkColumnNames, type ChunkRequest } from './sql.js';
 
 /** Durable per-table state: advanced only after the MERGE (or swap) has committed. */
 export interface TableState {
@@ -16,7 +17,7 @@ export interface TableState {
   lastRunAt?: string;
   lastRows?: number;
   /** a run that has not finished: a rerun resumes it */
-  inProgress?: { runId: string; chunks: number; rows: number; lastKey?: unknown[]; maxCursor?: unknown[] };
+  inProgress?: { runId: string; chunks: number; rows: number; lastKey?: unknown[]; maxCursor?: unknown[]; phase?: 'null-cursor' };
 }
 
 export interface ExtractContext {
@@ -71,6 +72,8 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
   const name = stateName(source, table);
   const state = await readState(staging, name);
   const sourceColumns = await reader.describe(table.table);
+  // Names from the source's catalogue go into SQL on both sides: checked once, before any of it is written.
+  checkColumnNames(table.table, sourceColumns.map((c) => c.name), reader.kind);
   const columns = sourceColumns.map((c) => reader.mapColumn(c));
   const targetColumns: TargetColumn[] = [...columns, { name: '_extracted_at', type: 'TIMESTAMP', mode: 'NULLABLE' }];
   await ensureTarget(source, table, targetColumns, ctx);
@@ -104,29 +107,42 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
     // Counted before reading and after publishing: the copy must hold between the two (rows may arrive meanwhile).
     const sourceRowsBefore = await reader.countRows(table.table, source.sapClient);
     const progress = new TableProgress(await reader.estimateRows(request), Date.now());
-    for await (const chunk of keysetChunks(reader, request, () => now().toISOString())) {
-      if (ctx.stopAfterChunks !== undefined && run.chunks >= ctx.stopAfterChunks) {
+    /** Stages and loads every chunk of one keyset pass; false when stopped midway (tests). */
+    const pass = async (chunkRequest: ChunkRequest): Promise<boolean> => {
+      for await (const chunk of keysetChunks(reader, chunkRequest, () => now().toISOString())) {
+        if (ctx.stopAfterChunks !== undefined && run.chunks >= ctx.stopAfterChunks) return false;
+        const number = run.chunks + 1;
+        const file = STAGED_FILE[reader.format];
+        const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.${file.extension}.gz`;
+        await staging.file(object).save(await compressChunk(chunk.data), { resumable: false, contentType: file.contentType });
+        await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, reader.format, source.dataset, stagingTable);
+        if (table.cursor && run.phase !== 'null-cursor') {
+          const cursorNow = table.cursor.map((c) => chunk.last![c]);
+          if (cursorNow[0] != null && (!maxCursor || compare(cursorNow, maxCursor) > 0)) maxCursor = cursorNow;
+        }
+        Object.assign(run, { chunks: number, rows: run.rows + chunk.rows, lastKey: chunk.key, ...(maxCursor ? { maxCursor } : {}) });
         await writeState(staging, name, { ...state, inProgress: run });
-        ctx.metrics?.tables.inc({ outcome: 'stopped' });
-        return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
+        const report = progress.add(chunk.rows, Date.now());
+        logger.info({ table: label, chunk: number, ...report, rows: run.rows }, 'chunk loaded');
+        ctx.metrics?.rows.inc({ table: label }, chunk.rows);
+        ctx.metrics?.chunks.inc({ table: label });
+        ctx.metrics?.rate.set({ table: label }, report.rowsPerSecond);
+        if (report.etaSeconds !== undefined) ctx.metrics?.eta.set({ table: label }, report.etaSeconds);
       }
-      const number = run.chunks + 1;
-      const file = STAGED_FILE[reader.format];
-      const object = `staging/db-extractor/${source.name}/${table.target}/${run.runId}/chunk-${String(number).padStart(5, '0')}.${file.extension}.gz`;
-      await staging.file(object).save(await compressChunk(chunk.data), { resumable: false, contentType: file.contentType });
-      await loadChunk(bigquery, `dbx_${source.name}_${table.target}_${run.runId}_${number}`.replace(/[^A-Za-z0-9_-]/g, '_'), `gs://${staging.name}/${object}`, reader.format, source.dataset, stagingTable);
-      if (table.cursor) {
-        const cursorNow = table.cursor.map((c) => chunk.last![c]);
-        if (!maxCursor || compare(cursorNow, maxCursor) > 0) maxCursor = cursorNow;
-      }
-      Object.assign(run, { chunks: number, rows: run.rows + chunk.rows, lastKey: chunk.key, ...(maxCursor ? { maxCursor } : {}) });
+      return true;
+    };
+    const stopped = async (): Promise<TableResult> => {
       await writeState(staging, name, { ...state, inProgress: run });
-      const report = progress.add(chunk.rows, Date.now());
-      logger.info({ table: label, chunk: number, ...report, rows: run.rows }, 'chunk loaded');
-      ctx.metrics?.rows.inc({ table: label }, chunk.rows);
-      ctx.metrics?.chunks.inc({ table: label });
-      ctx.metrics?.rate.set({ table: label }, report.rowsPerSecond);
-      if (report.etaSeconds !== undefined) ctx.metrics?.eta.set({ table: label }, report.etaSeconds);
+      ctx.metrics?.tables.inc({ outcome: 'stopped' });
+      return { table: table.table, target: table.target, rows: run.rows, chunks: run.chunks, mode: table.mode, status: 'stopped' };
+    };
+    if (run.phase !== 'null-cursor' && !(await pass(request))) return await stopped();
+    // Rows whose cursor is NULL never satisfy "cursor >= watermark": an incremental run reads them all
+    // again by primary key (the MERGE makes that idempotent), so such a row is never left behind.
+    if (table.mode === 'incremental' && !ctx.backfill) {
+      if (run.phase !== 'null-cursor') Object.assign(run, { phase: 'null-cursor', lastKey: undefined });
+      const { from: _from, after: _after, ...rest } = request;
+      if (!(await pass({ ...rest, order: table.primaryKey, nullCursor: true, ...(run.lastKey ? { after: run.lastKey } : {}) }))) return await stopped();
     }
 
     await publish(source, table, targetColumns, stagingTable, ctx);
@@ -156,13 +172,26 @@ export async function extractTable(source: SourcePlan, table: TablePlan, reader:
   }
 }
 
-function lookBack(watermark: unknown[] | undefined, seconds: number): unknown[] | undefined {
+const NAIVE_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/;
+
+/**
+ * The watermark moved back by the look-back. A `timestamptz` cursor is an
+ * instant (ISO with a zone); a `timestamp` cursor has no zone and is moved
+ * back as wall-clock time, and stays without a zone (the source compares it
+ * as it stores it).
+ */
+export function lookBack(watermark: unknown[] | undefined, seconds: number): unknown[] | undefined {
   if (!watermark) return undefined;
   const [first, ...rest] = watermark;
-  const time = first instanceof Date ? first.getTime() : typeof first === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(first) ? Date.parse(first) : undefined;
   // Only a time cursor can be moved back by seconds (then on its first column alone); others are used as they are.
-  if (time === undefined || Number.isNaN(time) || rest.length > 0) return watermark;
-  return [new Date(time - seconds * 1000).toISOString()];
+  if (rest.length > 0) return watermark;
+  const naive = typeof first === 'string' && NAIVE_TIMESTAMP.test(first);
+  const time = first instanceof Date ? first.getTime() : typeof first === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(first) ? Date.parse(naive ? `${first}Z` : first) : NaN;
+  const movedTime = time - seconds * 1000;
+  // Not a time, or one at the edge of what a Date holds (found by fuzzing): used as it is.
+  if (Number.isNaN(movedTime) || Math.abs(movedTime) > 8.64e15) return watermark;
+  const moved = new Date(movedTime).toISOString();
+  return [naive ? moved.slice(0, -1) : moved];
 }
 
 /** Orders keyset values: integers (as strings from CSV, or numbers) by value, everything else as ISO text. */
@@ -239,6 +268,7 @@ async function publish(source: SourcePlan, table: TablePlan, columns: TargetColu
   const value = (c: TargetColumn, from = '') => {
     const staged = `${from}\`${c.name}\``;
     if (c.mode === 'REPEATED') return `ARRAY(SELECT CAST(element AS ${c.type}) FROM UNNEST(JSON_VALUE_ARRAY(${staged})) AS element WITH OFFSET AS position ORDER BY position)`;
+    if (c.stagedAsJson) return `JSON_VALUE(${staged}, '$')`;
     return c.type === 'BYTES' ? `FROM_BASE64(${staged})` : staged;
   };
   if (table.mode === 'full') {

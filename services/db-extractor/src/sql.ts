@@ -19,20 +19,37 @@ export interface ChunkRequest {
   limit: number;
   /** SAP client (MANDT) to keep */
   sapClient?: string;
+  /** only the rows whose leading cursor column is NULL (read by key, after the keyset pass) */
+  nullCursor?: boolean;
 }
 
-const pgIdent = (name: string) => name.split('.').map((part) => `"${part}"`).join('.');
+/** A PostgreSQL identifier, quoted (embedded quotes doubled): names come from a catalogue we do not control. */
+export const pgQuote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** A possibly schema-qualified PostgreSQL name (declared in the plan, so a dot separates schema and table). */
+const pgIdent = (name: string) => name.split('.').map(pgQuote).join('.');
+
+/** BigQuery column names: letters, digits, underscores, not starting with a digit (what backticks then quote safely). */
+export const BIGQUERY_COLUMN = /^[A-Za-z_][A-Za-z0-9_]{0,299}$/;
+/** Oracle names as SAP and most schemas write them, used unquoted: anything else is refused rather than spliced in. */
+export const ORACLE_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_$#]{0,127}$/;
+
+/** Refuses a table whose column names cannot be a BigQuery column (or an unquoted Oracle name): one clear error, before any SQL. */
+export function checkColumnNames(table: string, names: string[], dialect: 'postgres' | 'oracle'): void {
+  const bad = names.filter((n) => !BIGQUERY_COLUMN.test(n) || (dialect === 'oracle' && !ORACLE_IDENTIFIER.test(n)));
+  if (bad.length) throw new Error(`table ${table}: column names ${bad.map((n) => JSON.stringify(n.slice(0, 64))).join(', ')} cannot be BigQuery column names (letters, digits, underscores); rename them in a view and extract the view`);
+}
 
 /** PostgreSQL: row-value comparisons use the (cursor, key) index directly. */
 export function postgresChunk(request: ChunkRequest): ChunkQuery {
   const params: unknown[] = [];
   const where: string[] = [];
-  const tuple = (columns: string[]) => `(${columns.map(pgIdent).join(', ')})`;
+  const tuple = (columns: string[]) => `(${columns.map(pgQuote).join(', ')})`;
   const placeholders = (values: unknown[]) => `(${values.map((v) => `$${params.push(v)}`).join(', ')})`;
+  if (request.nullCursor && request.cursor) where.push(`${pgQuote(request.cursor[0]!)} IS NULL`);
   if (request.from && request.cursor) where.push(`${tuple(request.cursor.slice(0, request.from.length))} >= ${placeholders(request.from)}`);
   if (request.before !== undefined && request.cursor) where.push(`${pgIdent(request.cursor[0]!)} < $${params.push(request.before)}`);
   if (request.after) where.push(`${tuple(request.order)} > ${placeholders(request.after)}`);
-  const sql = `SELECT ${request.columns.map(pgIdent).join(', ')} FROM ${pgIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.map(pgIdent).join(', ')} LIMIT $${params.push(request.limit)}`;
+  const sql = `SELECT ${request.columns.map(pgQuote).join(', ')} FROM ${pgIdent(request.table)}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${request.order.map(pgQuote).join(', ')} LIMIT $${params.push(request.limit)}`;
   return { sql, params };
 }
 
@@ -42,6 +59,7 @@ export function postgresChunk(request: ChunkRequest): ChunkQuery {
  * FETCH FIRST for the chunk size.
  */
 export function oracleChunk(request: ChunkRequest): ChunkQuery {
+  checkColumnNames(request.table, [...request.columns, ...request.order], 'oracle');
   const binds: Record<string, unknown> = {};
   const where: string[] = [];
   const bind = (prefix: string, values: unknown[]) => values.map((v, i) => ((binds[`${prefix}${i}`] = v), `:${prefix}${i}`));
@@ -54,6 +72,7 @@ export function oracleChunk(request: ChunkRequest): ChunkQuery {
     binds.mandt = request.sapClient;
     where.push('MANDT = :mandt');
   }
+  if (request.nullCursor && request.cursor) where.push(`${request.cursor[0]} IS NULL`);
   if (request.from && request.cursor) where.push(after(request.cursor.slice(0, request.from.length), bind('w', request.from), false));
   if (request.before !== undefined && request.cursor) {
     binds.before = request.before;

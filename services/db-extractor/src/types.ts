@@ -6,12 +6,18 @@ export interface SourceColumn {
   nullable: boolean;
   precision?: number | null;
   scale?: number | null;
+  /** read as its text form: an enum, a composite, a range, or a type without a BigQuery mapping */
+  textual?: boolean;
+  /** the type the source declares, when `dbType` is what it is read as */
+  sourceType?: string;
 }
 
 export interface TargetColumn {
   name: string;
   type: string;
   mode: 'NULLABLE' | 'REQUIRED' | 'REPEATED';
+  /** staged as a JSON string (decoded in the MERGE), so an empty string is not read as NULL */
+  stagedAsJson?: boolean;
 }
 
 function numeric(precision: number | null | undefined, scale: number | null | undefined): string {
@@ -26,6 +32,8 @@ const PG_TYPES: Record<string, string> = {
   text: 'STRING', varchar: 'STRING', bpchar: 'STRING', name: 'STRING', uuid: 'STRING', citext: 'STRING',
   timestamptz: 'TIMESTAMP', timestamp: 'DATETIME', date: 'DATE', time: 'TIME', json: 'JSON', jsonb: 'JSON', bytea: 'BYTES', interval: 'STRING',
 };
+
+export const isMappedPostgresType = (name: string) => name === 'numeric' || Object.hasOwn(PG_TYPES, name);
 
 /** PostgreSQL → BigQuery. Arrays become REPEATED columns of their element's type. */
 export function mapPostgresColumn(column: SourceColumn): TargetColumn {

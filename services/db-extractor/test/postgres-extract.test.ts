@@ -12,8 +12,9 @@ const logger = createLogger({ service: 'db-extractor-test', level: 'silent' });
 const bigquery = createBigQuery({ projectId: env.projectId, bigqueryApiEndpoint: env.bigqueryApiEndpoint });
 const storage = createStorage({ projectId: env.projectId, storageApiEndpoint: env.storageApiEndpoint });
 
-test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed after a kill, with every type round-tripped and schema drift handled', async (t) => {
-  const name = uniqueName('dbx');
+/** A database of its own on the shared PostgreSQL, a dataset and a staging bucket, all removed afterwards. */
+async function freshSource(t: import('node:test').TestContext, prefix: string) {
+  const name = uniqueName(prefix);
   const admin = new pg.Client({ connectionString: env.databaseUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
@@ -29,6 +30,11 @@ test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed af
     await dataset.delete({ force: true }).catch(() => undefined);
     await bucket.deleteFiles({ force: true }).then(() => bucket.delete()).catch(() => undefined);
   });
+  return { url, db, dataset, bucket };
+}
+
+test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed after a kill, with every type round-tripped and schema drift handled', async (t) => {
+  const { url, db, dataset, bucket } = await freshSource(t, 'dbx');
 
   // A production-app schema: extraction records per pit, bench and shift, and the shift calendar.
   await db.query(`
@@ -114,4 +120,58 @@ test('PostgreSQL tables are extracted full and incrementally, MERGEd, resumed af
   assert.equal(narrowed.failed.length, 1);
   assert.match(narrowed.failed[0]!.error, /column grade_cu was removed at the source/);
   assert.deepEqual(narrowed.results.map((r) => r.target), ['shifts'], 'the other table still ran');
+});
+
+test('hostile source rows: user-defined types, NULL cursors, a timestamp cursor’s look-back, NaN and infinity, empty strings, and names that cannot be columns', async (t) => {
+  const { url, db, dataset, bucket } = await freshSource(t, 'dbxh');
+  await db.query(`
+    CREATE TYPE shift_kind AS ENUM ('day', 'night');
+    CREATE DOMAIN tonnes AS numeric(10,2) CHECK (VALUE >= 0);
+    CREATE TYPE grid_point AS (x float8, y float8);
+    CREATE TABLE loads (
+      id int PRIMARY KEY, shift shift_kind NOT NULL, shifts shift_kind[], mass tonnes, at grid_point, span int4range, host inet,
+      note text, ratio float8, grade numeric(12,4), seen_at timestamp, on_day date, changed_at timestamp);
+    INSERT INTO loads VALUES
+      (1, 'day', '{day,night}', 12.5, ROW(1.5, -2), '[1,5)', '10.0.0.1', '', 'NaN', 'NaN', 'infinity', '-infinity', '2026-11-20 10:00:00'),
+      (2, 'night', NULL, 0, NULL, NULL, NULL, NULL, 'Infinity', 1.5, '2026-11-20 09:00:00', '2026-11-20', NULL),
+      (3, 'day', '{}', 7, ROW(0, 0), 'empty', '::1', 'x', '-Infinity', 'NaN', '-infinity', 'infinity', '2026-11-20 10:00:05');
+    CREATE TABLE odd_names (id int PRIMARY KEY, "bad""name" text);`);
+  const plan = parsePlan(JSON.stringify({
+    sources: [{
+      name: 'production', kind: 'postgres', connectionEnv: 'PRODUCTION_DATABASE_URL', dataset: dataset.id,
+      tables: [
+        { table: 'public.loads', target: 'loads', mode: 'incremental', cursor: ['changed_at'], primaryKey: ['id'], chunkSize: 2, lookbackSeconds: 60 },
+        { table: 'public.odd_names', target: 'odd_names', mode: 'full', primaryKey: ['id'], chunkSize: 10 },
+      ],
+    }],
+  }));
+  const run = () => runExtraction({ plan, connection: (v) => (v === 'PRODUCTION_DATABASE_URL' ? url : undefined), bigquery, staging: bucket, logger });
+  const query = async (sql: string) => (await bigquery.query({ query: sql.replaceAll('$ds', `\`${env.projectId}.${dataset.id}\``) }))[0];
+
+  const first = await run();
+  assert.deepEqual(first.failed.map((f) => f.table), ['production.public.odd_names']);
+  assert.match(first.failed[0]!.error, /column names "bad\\"name" cannot be BigQuery column names/);
+  assert.deepEqual(first.results.map((r) => [r.target, r.rows, r.status]), [['loads', 3, 'done']], 'the row with a NULL cursor is extracted too');
+  const rows = (await query('SELECT * FROM $ds.loads')).sort((x: { id: number }, y: { id: number }) => x.id - y.id);
+  const plain = rows.map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v && typeof v === 'object' && 'value' in v ? (v as { value: unknown }).value : v])));
+  // Enums and arrays of them as text, a domain as its base type (NUMERIC), other user-defined types in their text form.
+  assert.deepEqual(plain.map((r) => [r.id, r.shift, r.shifts, Number(r.mass), r.at, r.span, r.host]), [
+    [1, 'day', ['day', 'night'], 12.5, '(1.5,-2)', '[1,5)', '10.0.0.1/32'],
+    [2, 'night', [], 0, null, null, null],
+    [3, 'day', [], 7, '(0,0)', 'empty', '::1/128'],
+  ]);
+  // An empty string stays an empty string, NULL stays NULL.
+  assert.deepEqual(plain.map((r) => r.note), ['', null, 'x']);
+  // Infinite timestamps and dates and a NaN NUMERIC have no BigQuery value: NULL. The table finished, nothing is stuck.
+  assert.deepEqual(plain.map((r) => [r.seen_at === null, r.on_day === null, r.grade === null]), [[true, true, true], [false, false, false], [true, true, true]]);
+  // Float NaN and infinities are FLOAT64's own values.
+  assert.deepEqual((await query('SELECT id, CAST(ratio AS STRING) AS ratio FROM $ds.loads ORDER BY id')).map((r: { ratio: string }) => r.ratio), ['nan', 'inf', '-inf']);
+
+  // A row changed 30 s before the watermark (a timestamp cursor, no zone) is found by the look-back;
+  // a row whose cursor is still NULL is read again, and its change arrives.
+  await db.query(`INSERT INTO loads (id, shift, note, changed_at) VALUES (4, 'night', 'late', '2026-11-20 09:59:35'); UPDATE loads SET note = 'fixed' WHERE id = 2;`);
+  const second = await run();
+  assert.deepEqual(second.results.map((r) => [r.target, r.status]), [['loads', 'done']]);
+  const after = await query('SELECT id, note FROM $ds.loads ORDER BY id');
+  assert.deepEqual(after.map((r: { id: number; note: string | null }) => [r.id, r.note]), [[1, ''], [2, 'fixed'], [3, 'x'], [4, 'late']]);
 });

@@ -51,6 +51,7 @@ export async function buildSpoolService(deps: { config: LakeCompactorConfig; log
   const lineage = await startStreamLineage(config, { logger }, SERVICE, { inputs: [input], outputs: [output] });
   const subscriber = new Subscriber(deps.pubsub, {
     subscription: config.SUBSCRIPTION,
+    maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
     lineage: { stream: lineage, dataset: input.name },
     decode: decodeSensorReadings,
     validator: compileValidator(SensorReadingBatch),

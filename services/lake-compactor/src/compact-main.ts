@@ -1,11 +1,13 @@
 // The hourly compaction job (a CronJob). Finds its work from durable state, not the clock:
 //   node dist/compact-main.js                      every hour whose spool changed since it was last compacted
 //   node dist/compact-main.js 2026-11-24T05 ...    also those hours, compacted again whatever their state
+//   node dist/compact-main.js 2026-11-20T00..2026-11-22T00   a backfill of that range (end excluded), with progress and ETA
 import { randomUUID } from 'node:crypto';
 import { RunAnnouncer, createBigQuery, createLineage, createLogger, createPubSub, createStorage, loadConfig } from '@mine/platform';
 import { LakeCompactorEnv } from './config.js';
 import { SERVICE, lakeBucketName, staLtaOptions } from './app.js';
 import { openDuckDb } from './parquet.js';
+import { expandHours } from './hours.js';
 import { compactionQuality, emptyHourError } from './quality.js';
 import { runCompaction } from './run.js';
 
@@ -18,11 +20,21 @@ const lineage = createLineage(config, { logger, bigquery });
 const bucket = storage.bucket(lakeBucketName(config));
 const [dataset, table] = config.FEATURES_TABLE.split('.');
 
-const force = process.argv.slice(2);
-if (force.some((h) => !/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(h) || Number.isNaN(Date.parse(`${h}:00:00Z`)))) {
-  logger.fatal({ args: force }, 'hours must look like 2026-11-24T05');
+let force: string[];
+try {
+  force = expandHours(process.argv.slice(2));
+} catch (error) {
+  logger.fatal({ args: process.argv.slice(2) }, (error as Error).message);
   process.exit(2);
 }
+// A backfill's progress: forced hours done of those asked for, and the time left at the rate so far.
+const backfill = { started: Date.now(), done: 0 };
+const backfillProgress = (hour: string) => {
+  if (!force.includes(hour)) return;
+  backfill.done += 1;
+  const etaSeconds = Math.round(((Date.now() - backfill.started) / 1000 / backfill.done) * (force.length - backfill.done));
+  logger.info({ hour, backfill: `${backfill.done}/${force.length}`, etaSeconds }, 'backfill progress');
+};
 
 const result = await runCompaction({
   bucket,
@@ -40,12 +52,16 @@ const result = await runCompaction({
       const run = await lineage.startRun('lake-compactor.hourly', [{ namespace: `gs://${bucket.name}`, name: `spool/${hour}` }]);
       return {
         complete: (r) => {
+          backfillProgress(hour);
           const outputs = r.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! })));
           const quality = compactionQuality(r);
           const failure = emptyHourError(r) ?? (quality.every((a) => a.success) ? undefined : new Error(`compaction checks failed: ${quality.filter((a) => !a.success).map((a) => a.assertion).join(', ')}`));
           return failure ? run.fail(failure, outputs, quality) : run.complete(outputs, quality);
         },
-        fail: (error) => run.fail(error),
+        fail: (error) => {
+          backfillProgress(hour);
+          return run.fail(error);
+        },
       };
     },
   },

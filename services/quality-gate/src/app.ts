@@ -32,6 +32,7 @@ export async function buildQualityGate(deps: { config: QualityGateConfig; logger
   const results: GateResult[] = [];
   const subscriber = new Subscriber(deps.pubsub, {
     subscription: config.SUBSCRIPTION,
+    maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
     validator: compileValidator(RunCompleted),
     deadLetterTopic: config.DEAD_LETTER_TOPIC,
     maxInFlight: config.MAX_IN_FLIGHT,

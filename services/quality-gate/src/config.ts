@@ -3,7 +3,7 @@ import { PlatformEnv } from '@mine/platform';
 
 export const QualityGateEnv = Type.Object({
   ...PlatformEnv,
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8087 }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8089 }),
   HOST: Type.String({ default: '0.0.0.0' }),
   SUBSCRIPTION: Type.String({ default: 'quality-gate.pipeline-runs' }),
   DEAD_LETTER_TOPIC: Type.String({ default: 'pipeline-runs-dead-letter' }),

@@ -1,53 +1,13 @@
 // Gateway throughput as a ratio of a bare fastify route parsing the same bodies, on this machine, in this run.
 //   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/gateway-bench.ts [seconds]
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout } from '@mine/simulator';
-import { startProcess, uniqueName } from '@mine/testkit';
+import { uniqueName } from '@mine/testkit';
+import { load, rssSampler, serve } from './bench-kit.js';
 
 const seconds = Number(process.argv[2] ?? 15);
 const PACKETS_PER_REQUEST = 10;
 const SAMPLE_RATE = 500;
-
-// BENCH_PROFILE=dir writes a V8 CPU profile of each server there.
-const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-const serve = (entry: string, env: Record<string, string>, readyPath: string | null) =>
-  startProcess({ cwd: 'services/sensor-gateway', entry, env: { LOG_LEVEL: 'warn', ...env }, nodeArgs: profile, readyPath });
-
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-const ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-const emulatorPid = Number(execFileSync('pgrep', ['-f', 'pubsub-emulator -address'], { encoding: 'utf8' }).split('\n')[0]);
-
-async function load(url: string, body: string, token: string, durationS: number, pid: number, onTick?: () => Promise<void>) {
-  const timer = onTick ? setInterval(() => void onTick(), 1000) : undefined;
-  const cpuBefore = { server: cpuSeconds(pid), emulator: cpuSeconds(emulatorPid) };
-  const result = await autocannon({
-    url: `${url}/v1/packets`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body,
-    connections: 16,
-    duration: durationS,
-  });
-  clearInterval(timer);
-  const ok = result['2xx'];
-  const serverCpu = cpuSeconds(pid) - cpuBefore.server;
-  return {
-    requestsPerSecond: ok / durationS,
-    non2xx: result.non2xx,
-    p99LatencyMs: result.latency.p99,
-    // CPU per answered request, of the server process and of the Pub/Sub emulator beside it.
-    serverCpuMsPerRequest: (1000 * serverCpu) / ok,
-    serverCpuShare: serverCpu / durationS,
-    emulatorCpuShare: (cpuSeconds(emulatorPid) - cpuBefore.emulator) / durationS,
-  };
-}
 
 const [sensor] = mineLayout(1);
 const stream = new SensorStream(sensor!, { sampleRateHz: SAMPLE_RATE, packetSeconds: 1, noiseMmS: 0.05, seed: 1 });
@@ -64,14 +24,9 @@ const baseline = await load(bare.url, body, sensor!.token, seconds, bare.child.p
 await bare.stop();
 
 const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) }, '/readyz');
-let peakRssBytes = 0;
-const sampleRss = async () => {
-  const text = await fetch(`${gateway.url}/metrics`).then((r) => r.text(), () => '');
-  const rss = Number(/sensor_gateway_process_resident_memory_bytes\{[^}]*\} (\d+)/.exec(text)?.[1] ?? 0);
-  peakRssBytes = Math.max(peakRssBytes, rss);
-};
-const measured = await load(gateway.url, body, sensor!.token, seconds, gateway.child.pid!, sampleRss);
-await sampleRss();
+const rss = rssSampler(gateway.url, 'sensor_gateway_');
+const measured = await load(gateway.url, body, sensor!.token, seconds, gateway.child.pid!, () => rss.sample());
+await rss.sample();
 await gateway.stop();
 await topic.delete();
 await pubsub.close();
@@ -85,4 +40,4 @@ console.log(row('sensor-gateway → Pub/Sub', measured));
 console.log(`ratio gateway / bare route: ${((100 * measured.requestsPerSecond) / baseline.requestsPerSecond).toFixed(1)} %`);
 console.log(`CPU per request, bare route / gateway: ${((100 * baseline.serverCpuMsPerRequest) / measured.serverCpuMsPerRequest).toFixed(1)} %`);
 console.log(`gateway samples per CPU-second: ${((measured.requestsPerSecond * samplesPerRequest) / measured.serverCpuShare).toFixed(0)}`);
-console.log(`gateway peak RSS during the run: ${(peakRssBytes / 1024 / 1024).toFixed(0)} MiB`);
+console.log(`gateway peak RSS during the run: ${rss.peakMiB.toFixed(0)} MiB`);

@@ -52,17 +52,21 @@ const nowPacket = (sensor: (typeof sensors)[0], secondsAgo = 2, blast = false) =
 
 test('SEED 2.4 and miniSEED 3 bodies are published, after Pub/Sub stored them, as the same samples in mm/s', async (t) => {
   const { service, subscription } = await gateway(t);
-  for (const format of [2, 3] as const) {
-    const packet = nowPacket(geo1, format, true);
+  const sent = ([2, 3] as const).map((format) => ({ format, packet: nowPacket(geo1, format, true) }));
+  for (const { format, packet } of sent) {
     const response = await post(service, geo1, packetToMiniseed(packet, geo1, { format }));
     assert.equal(response.statusCode, 202, response.body);
     assert.deepEqual(response.json(), { accepted: 1, rejected: [] });
-    const [message] = await pullMessages(subscription, { atLeast: 1 });
-    assert.equal(message!.attributes.encoding, SENSOR_MSEED_ENCODING);
-    assert.equal(message!.attributes.sensorId, geo1.sensorId);
-    const [reading] = readingsOf(message!);
+  }
+  // Matched by start time: a redelivery on a busy emulator must not pass for the other message.
+  const messages = await pullMessages(subscription, { atLeast: 2 });
+  for (const { format, packet } of sent) {
+    const message = messages.find((m) => readingsOf(m)[0]!.startTime === packet.startTime);
+    assert.ok(message, `format ${format}: its packet was published`);
+    assert.equal(message.attributes.encoding, SENSOR_MSEED_ENCODING);
+    assert.equal(message.attributes.sensorId, geo1.sensorId);
+    const [reading] = readingsOf(message);
     assert.deepEqual(reading!.samples, positiveZero(packet.samples), `format ${format}: every sample equal`);
-    assert.equal(reading!.startTime, packet.startTime);
     assert.equal(reading!.sequence, Date.parse(packet.startTime) / 1000, 'the sequence is the start time in packet lengths (1 s here)');
     assert.equal(reading!.bootId, 'mseed:500hz:500');
     assert.equal(reading!.site, geo1.site);
@@ -111,23 +115,14 @@ test('bad records are refused one by one with their reasons; the good ones besid
     good.subarray(0, decodeRecords(good).records[0]!.length),
     badLength,
   ]);
+  const goodRecords = decodeRecords(good).records.length;
   const response = await post(service, geo1, body);
   assert.equal(response.statusCode, 202, response.body);
   const result = response.json() as { accepted: number; rejected: { index: number; reason: string; detail: string; sourceId?: string }[] };
   assert.equal(result.accepted, 1);
   assert.deepEqual(
     result.rejected.map((r) => [r.index, r.reason]),
-    [
-      [3, 'crc'],
-      [4, 'unknown_station'],
-      [5, 'time'],
-      [6, 'sensor_mismatch'],
-      [7, 'clock_skew'],
-      [8, 'not_installed'],
-      [9, 'unaligned_channels'],
-      [10, 'duplicate'],
-      [11, 'record_length'],
-    ],
+    ['crc', 'unknown_station', 'time', 'sensor_mismatch', 'clock_skew', 'not_installed', 'unaligned_channels', 'duplicate', 'record_length'].map((reason, i) => [goodRecords + i, reason]),
   );
   for (const r of result.rejected) assert.ok(r.detail.length > 10, `${r.reason} explains itself`);
   assert.equal(result.rejected[1]!.sourceId, 'FDSN:MN_ZZZZ_00_D_P_Z');
@@ -143,7 +138,8 @@ test('a resent body carries the same stream and start time, so it dedupes downst
   assert.equal((await post(service, geo1, body)).statusCode, 202);
   assert.equal((await post(service, geo1, body)).statusCode, 202);
   const messages = await pullMessages(subscription, { atLeast: 2 });
-  assert.deepEqual(messages.map((m) => readingsOf(m)[0]!.sequence), [readingsOf(messages[0]!)[0]!.sequence, readingsOf(messages[0]!)[0]!.sequence]);
+  assert.ok(messages.length >= 2);
+  assert.equal(new Set(messages.map((m) => readingsOf(m)[0]!.sequence)).size, 1, 'both carry the same dedupe key');
   const refused = await post(service, geo1, Buffer.from('not miniSEED at all, sorry'));
   assert.equal(refused.statusCode, 400);
   assert.equal(refused.json().rejected[0].reason, 'not_a_record');

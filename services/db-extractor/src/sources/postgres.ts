@@ -4,8 +4,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { ChunkRequest } from '../sql.js';
-import { postgresChunk, postgresCount } from '../sql.js';
-import { mapPostgresColumn, type SourceColumn, type TargetColumn } from '../types.js';
+import { pgQuote, postgresChunk, postgresCount } from '../sql.js';
+import { isMappedPostgresType, mapPostgresColumn, type SourceColumn, type TargetColumn } from '../types.js';
 import type { Chunk, SourceReader } from './source.js';
 
 /**
@@ -26,21 +26,36 @@ export class PostgresReader implements SourceReader {
     this.pool = new pg.Pool({ connectionString, max: 2, options: '-c TimeZone=UTC -c DateStyle=ISO,YMD' });
   }
 
+  /**
+   * Columns with their types resolved through pg_type: a domain is its base
+   * type (information_schema's udt_name already is), an enum, a composite, a
+   * range or any other type without a BigQuery mapping travels as its text
+   * form (`textual`), arrays of them as arrays of text.
+   */
   async describe(table: string): Promise<SourceColumn[]> {
     const [schema, name] = table.includes('.') ? table.split('.') : ['public', table];
     const { rows } = await this.pool.query(
-      `SELECT column_name, udt_name, is_nullable, numeric_precision, numeric_scale
-       FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+      `SELECT c.column_name, c.udt_name, c.is_nullable, c.numeric_precision, c.numeric_scale, t.typtype, et.typtype AS element_typtype
+       FROM information_schema.columns c
+       JOIN pg_type t ON t.typname = c.udt_name AND t.typnamespace = (SELECT oid FROM pg_namespace WHERE nspname = c.udt_schema)
+       LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'
+       WHERE c.table_schema = $1 AND c.table_name = $2 ORDER BY c.ordinal_position`,
       [schema, name],
     );
     if (rows.length === 0) throw new Error(`table ${table} not found`);
-    const columns = rows.map((r) => ({ name: r.column_name, dbType: r.udt_name, nullable: r.is_nullable === 'YES', precision: r.numeric_precision, scale: r.numeric_scale }));
+    const columns: SourceColumn[] = rows.map((r) => {
+      const array = (r.udt_name as string).startsWith('_');
+      const base = array ? (r.udt_name as string).slice(1) : (r.udt_name as string);
+      const textual = (array ? r.element_typtype : r.typtype) !== 'b' || !isMappedPostgresType(base);
+      return { name: r.column_name, dbType: textual ? (array ? '_text' : 'text') : r.udt_name, nullable: r.is_nullable === 'YES', precision: r.numeric_precision, scale: r.numeric_scale, ...(textual ? { textual: true, sourceType: r.udt_name } : {}) };
+    });
     this.columns.set(table, columns);
     return columns;
   }
 
   mapColumn(column: SourceColumn): TargetColumn {
-    return mapPostgresColumn(column);
+    const target = mapPostgresColumn(column);
+    return stagedAsJson(target) ? { ...target, stagedAsJson: true } : target;
   }
 
   async readChunk(request: ChunkRequest, extractedAt: string): Promise<Chunk> {
@@ -80,32 +95,48 @@ export class PostgresReader implements SourceReader {
   }
 
   private selectList(request: ChunkRequest): string {
-    return request.columns.map((c) => `${this.csvValue(c, this.dbType(request.table, c))} AS "${c}"`).join(', ');
+    return request.columns.map((c) => `${this.csvValue(request.table, c)} AS ${pgQuote(c)}`).join(', ');
   }
 
   private dbType(table: string, column: string): string | undefined {
     return this.columns.get(table)?.find((c) => c.name === column)?.dbType;
   }
 
-  private csvValue(column: string, dbType: string | undefined): string {
-    const ident = `"${column}"`;
+  private csvValue(table: string, column: string): string {
+    const described = this.columns.get(table)?.find((c) => c.name === column);
+    const dbType = described?.dbType;
+    const ident = pgQuote(column);
+    // Strings travel as JSON strings: a CSV loader reads an empty field, quoted or not, as NULL, and "" must stay "".
+    if (described && stagedAsJson(mapPostgresColumn(described))) return `to_json(${ident}::text)::text`;
+    if (described?.textual) return `array_to_json(${ident}::text[])::text`;
     if (dbType?.startsWith('_')) return `array_to_json(${ident})::text`;
     if (dbType === 'bytea') return `encode(${ident}, 'base64')`;
-    if (dbType === 'timestamptz') return `${ident} AT TIME ZONE 'UTC'`;
+    // BigQuery has no infinite instants or dates, nor a NaN or infinite NUMERIC: those arrive as NULL (documented).
+    if (dbType === 'timestamptz') return `CASE WHEN isfinite(${ident}) THEN ${ident} AT TIME ZONE 'UTC' END`;
+    if (dbType === 'timestamp' || dbType === 'date') return `CASE WHEN isfinite(${ident}) THEN ${ident} END`;
+    if (dbType === 'numeric') return `CASE WHEN ${ident} NOT IN ('NaN', 'Infinity', '-Infinity') THEN ${ident} END`;
     if (dbType === 'bool') return `${ident}::text`;
     return ident;
   }
 
-  /** A keyset value as read back from the CSV; timestamps in ISO form, so state and look-back read them as instants. */
+  /** A keyset value as read back from the CSV; timestamps in ISO form, so state and look-back read them as instants (or, without a zone, as wall-clock time). */
   private keyValue(table: string, column: string, value: string): string | null {
     if (value === '') return null;
-    return this.dbType(table, column) === 'timestamptz' ? `${value.replace(' ', 'T')}Z` : value;
+    const described = this.columns.get(table)?.find((c) => c.name === column);
+    if (described && stagedAsJson(mapPostgresColumn(described))) return JSON.parse(value) as string;
+    const type = described?.dbType;
+    if (type === 'timestamptz') return `${value.replace(' ', 'T')}Z`;
+    if (type === 'timestamp') return value.replace(' ', 'T');
+    return value;
   }
 
   async close(): Promise<void> {
     await this.pool.end();
   }
 }
+
+/** STRING columns (not uuid, which is never empty) are staged as JSON strings and decoded in the MERGE. */
+const stagedAsJson = (target: TargetColumn) => target.type === 'STRING' && target.mode !== 'REPEATED';
 
 const NEWLINE = 0x0a;
 

@@ -19,6 +19,7 @@ export async function buildSink(deps: { config: SinkConfig; logger: Logger; pubs
   const lineage = await startStreamLineage(config, { logger, bigquery }, SINK_SERVICE, { inputs: [input], outputs: [output] });
   const subscriber = new Subscriber(deps.pubsub, {
     subscription: config.SUBSCRIPTION,
+    maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
     lineage: { stream: lineage, dataset: input.name },
     validator: compileValidator(MachineryIssueEvent),
     deadLetterTopic: config.DEAD_LETTER_TOPIC,
