@@ -5,14 +5,14 @@
 // scripts/dev-runner.ts) and, unless --quiet, the simulated mine: sensors, the mobile app and the
 // batch sources changing over time (scripts/dev-sources.ts).
 // Run with tsx: node --import tsx --conditions=source scripts/services.ts up [--quiet]
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SignJWT, importJWK } from 'jose';
 import { devicesJson, mineLayout, mineStationXml } from '@mine/simulator';
 import { localSources, seedLocalSources } from './dev-sources.js';
-import { localPrometheusFiles, prometheusArgs } from '../cdk8s/src/local-prometheus.js';
+import { startLocalPrometheus } from '../cdk8s/src/local-prometheus.js';
 
 /** The local Prometheus (tools/prometheus.sh builds it): scrapes the services, evaluates the chart's rules. */
 const PROMETHEUS_PORT = 9090;
@@ -109,9 +109,7 @@ function startPrometheus(): void {
   const dir = join(state, 'prometheus');
   mkdirSync(dir, { recursive: true });
   const targets = declaredProcesses().filter((p) => p.env?.PORT).map((p) => ({ job: p.name, address: `127.0.0.1:${p.env!.PORT}` }));
-  for (const [file, content] of Object.entries(localPrometheusFiles(targets))) writeFileSync(join(dir, file), content);
-  const bin = join(execFileSync(join(root, 'tools/prometheus.sh'), ['path']).toString().trim(), 'prometheus');
-  const child = spawn(bin, prometheusArgs(dir, PROMETHEUS_PORT), { stdio: ['ignore', openSync(join(logDir, 'prometheus.log'), 'a'), openSync(join(logDir, 'prometheus.log'), 'a')], detached: true });
+  const child = startLocalPrometheus(dir, targets, PROMETHEUS_PORT, { detached: true, output: openSync(join(logDir, 'prometheus.log'), 'a') });
   child.unref();
   writeFileSync(pidFile('prometheus'), String(child.pid));
   console.error(`[services] prometheus started (pid ${child.pid}) on http://127.0.0.1:${PROMETHEUS_PORT}: alerts at /alerts`);

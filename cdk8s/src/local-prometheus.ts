@@ -1,3 +1,6 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { topology } from '@mine/topology';
 import { serviceRuleGroups } from './alert-rules.js';
@@ -27,7 +30,21 @@ export function localPrometheusFiles(targets: ScrapeTarget[], { scrapeSeconds = 
   };
 }
 
-/** The server's flags: its files and data under `dir`, listening on loopback only. */
-export function prometheusArgs(dir: string, port: number): string[] {
-  return [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, '--storage.tsdb.retention.time=2d', `--web.listen-address=127.0.0.1:${port}`];
+const root = new URL('../..', import.meta.url).pathname;
+
+/**
+ * Writes the files into `dir` (which must exist) and starts Prometheus (built by
+ * tools/prometheus.sh) on 127.0.0.1:`port`: `./dev up` runs it detached, tests attached.
+ */
+export function startLocalPrometheus(
+  dir: string,
+  targets: ScrapeTarget[],
+  port: number,
+  options: { scrapeSeconds?: number; evaluationSeconds?: number; detached?: boolean; output?: number | 'pipe' } = {},
+): ChildProcess {
+  for (const [file, content] of Object.entries(localPrometheusFiles(targets, options))) writeFileSync(join(dir, file), content);
+  const bin = join(execFileSync(join(root, 'tools/prometheus.sh'), ['path']).toString().trim(), 'prometheus');
+  const args = [`--config.file=${dir}/prometheus.yml`, `--storage.tsdb.path=${dir}/data`, '--storage.tsdb.retention.time=2d', `--web.listen-address=127.0.0.1:${port}`];
+  const output = options.output ?? 'pipe';
+  return spawn(bin, args, { stdio: ['ignore', output, output], detached: options.detached ?? false });
 }

@@ -1,16 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { freePort, stackEnv, startService, uniqueName, waitFor } from '@mine/testkit';
-import { localPrometheusFiles, prometheusArgs } from '../../cdk8s/src/local-prometheus.js';
-
-// Prometheus comes from tools/prometheus.sh (installed by ./dev test), built from its Go module.
-const root = new URL('../..', import.meta.url).pathname;
-const prometheusBin = join(execFileSync(join(root, 'tools/prometheus.sh'), ['path']).toString().trim(), 'prometheus');
+// The same start-up as `./dev up`'s; Prometheus comes from tools/prometheus.sh (installed by ./dev test).
+import { startLocalPrometheus } from '../../cdk8s/src/local-prometheus.js';
 
 interface Alert {
   labels: Record<string, string>;
@@ -35,10 +31,9 @@ test('a poison message dead-lettered by the real sink makes the real Prometheus 
 
   // The same rules the chart ships, evaluated every second instead of every 30 s.
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
-  const files = localPrometheusFiles([{ job: 'mobile-issues-sink', address: new URL(sink.url).host }], { scrapeSeconds: 1, evaluationSeconds: 1 });
-  for (const [file, content] of Object.entries(files)) writeFileSync(join(dir, file), content);
   const port = await freePort();
-  const prometheus = spawn(prometheusBin, prometheusArgs(dir, port), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const prometheus = startLocalPrometheus(dir, [{ job: 'mobile-issues-sink', address: new URL(sink.url).host }], port, { scrapeSeconds: 1, evaluationSeconds: 1 });
+  prometheus.stdout!.resume();
   const stderr: string[] = [];
   prometheus.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const exited = new Promise((resolve) => prometheus.on('exit', resolve));

@@ -3,7 +3,7 @@
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout } from '@mine/simulator';
 import { uniqueName } from '@mine/testkit';
-import { load, rssSampler, serve } from './bench-kit.js';
+import { UNLIMITED_DEVICE, load, rssSampler, serve } from './bench-kit.js';
 
 const seconds = Number(process.argv[2] ?? 15);
 const PACKETS_PER_REQUEST = 10;
@@ -23,7 +23,7 @@ const bare = await serve('bench/bare-route.ts', {}, null);
 const baseline = await load(bare.url, body, sensor!.token, seconds, bare.child.pid!);
 await bare.stop();
 
-const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024) }, '/readyz');
+const gateway = await serve('src/main.ts', { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), MAX_BODY_BYTES: String(16 * 1024 * 1024), ...UNLIMITED_DEVICE }, '/readyz');
 const rss = rssSampler(gateway.url, 'sensor_gateway_');
 const measured = await load(gateway.url, body, sensor!.token, seconds, gateway.child.pid!, () => rss.sample());
 await rss.sample();

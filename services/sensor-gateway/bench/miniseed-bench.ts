@@ -1,16 +1,17 @@
 // miniSEED ingest against the JSON path and against a bare route that only decodes the same records, in one run:
 // samples per CPU-second of each server, for the same ten packets of 500 samples × 3 axes per request.
-//   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/miniseed-bench.ts [seconds]
+//   eval "$(tools/stack/stack.sh env)" && [BENCH_PACKETS=60] npx tsx --conditions=source services/sensor-gateway/bench/miniseed-bench.ts [seconds]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPubSub } from '@mine/platform';
 import { SensorStream, devicesJson, mineLayout, mineStationXml, packetToMiniseed } from '@mine/simulator';
 import { uniqueName } from '@mine/testkit';
-import { load, rssSampler, serve, type LoadResult } from './bench-kit.js';
+import { UNLIMITED_DEVICE, load, rssSampler, serve, type LoadResult } from './bench-kit.js';
 
 const seconds = Number(process.argv[2] ?? 15);
-const PACKETS_PER_REQUEST = 10;
+/** one-second packets per request (BENCH_PACKETS): 10 as in the JSON bench; a store-and-forward digitizer sends more */
+const PACKETS_PER_REQUEST = Number(process.env.BENCH_PACKETS ?? 10);
 const SAMPLE_RATE = 500;
 const MSEED = 'application/vnd.fdsn.mseed';
 
@@ -30,7 +31,7 @@ const pubsub = createPubSub('mine-local');
 const topicName = uniqueName('bench-mseed').replace(/_/g, '-');
 const [topic] = await pubsub.createTopic(topicName);
 // Load shedding off: on a shared machine the event loop stalls for reasons of its own, and a 503 is not what is measured here.
-const gatewayEnv = { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), STATIONXML_PATH: stationXml, MAX_BODY_BYTES: String(16 * 1024 * 1024), MAX_EVENT_LOOP_DELAY_MS: '600000' };
+const gatewayEnv = { SENSOR_TOPIC: topicName, DEVICES_JSON: await devicesJson([sensor!]), STATIONXML_PATH: stationXml, MAX_BODY_BYTES: String(16 * 1024 * 1024), MAX_EVENT_LOOP_DELAY_MS: '600000', ...UNLIMITED_DEVICE };
 
 const bare = await serve('bench/bare-miniseed-route.ts', {}, null);
 const baseline = await load(bare.url, mseedBody, sensor!.token, seconds, bare.child.pid!, undefined, MSEED);

@@ -7,7 +7,8 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { SensorPacket, encodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Histogram, Publisher, createMetrics, observability, pubsubDataset, pubsubMetrics, startStreamLineage, type Logger } from '@mine/platform';
 import type { SensorGatewayConfig } from './config.js';
-import type { Device, DeviceRegistry } from './devices.js';
+import { watchRegistryFile, type Device, type DeviceRegistry } from './devices.js';
+import { DeviceLimits } from './device-limits.js';
 import { SequenceGuard } from './sequence-guard.js';
 import { validatePackets } from './validate.js';
 import { MSEED_CONTENT_TYPE, prepareMiniseed } from './miniseed-ingest.js';
@@ -53,7 +54,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     samples: new Counter({ name: `${prefix}samples_accepted_total`, help: 'samples (per axis) published', registers: [registry] }),
     rejected: new Counter({ name: `${prefix}packets_rejected_total`, help: 'packets rejected, by reason', labelNames: ['reason'] as const, registers: [registry] }),
     unauthorized: new Counter({ name: `${prefix}requests_unauthorized_total`, help: 'requests refused for their credentials', registers: [registry] }),
-    shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
+    shed: new Counter({ name: `${prefix}requests_shed_total`, help: 'requests answered 503 (or 429 for one device) to protect the service', labelNames: ['cause'] as const, registers: [registry] }),
     publishSeconds: new Histogram({ name: `${prefix}publish_seconds`, help: 'time until Pub/Sub acknowledged a request', registers: [registry], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5] }),
   };
   const output = pubsubDataset(config.GCP_PROJECT_ID, config.SENSOR_TOPIC);
@@ -73,6 +74,23 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
   delayTimer.unref();
   new Gauge({ name: `${prefix}publish_pending_bytes`, help: 'bytes waiting for Pub/Sub', registers: [registry], collect() { this.set(publisher.pending.bytes); } });
   new Gauge({ name: `${prefix}event_loop_delay_p99_ms`, help: 'event-loop delay, p99 of the last 500 ms', registers: [registry], collect() { this.set(recentDelayMs); } });
+
+  // One noisy device is answered 429 before its body is read, so it cannot make the gateway shed for all.
+  const deviceLimits = new DeviceLimits({ ratePerSecond: config.DEVICE_REQUESTS_PER_SECOND, burst: config.DEVICE_REQUEST_BURST, maxInFlight: config.DEVICE_MAX_IN_FLIGHT });
+  const registryReloads = new Counter({ name: `${prefix}device_registry_reloads_total`, help: 'device registry file changes, by outcome (reloaded, refused: the previous registry is kept)', labelNames: ['outcome'] as const, registers: [registry] });
+  const stopWatching = config.DEVICES_FILE
+    ? watchRegistryFile(devices, config.DEVICES_FILE, config.DEVICES_RELOAD_SECONDS * 1000, {
+        reloaded: (count) => {
+          registryReloads.inc({ outcome: 'reloaded' });
+          deviceLimits.retain(devices.sensorIds());
+          logger.info({ devices: count }, 'device registry reloaded');
+        },
+        refused: (error) => {
+          registryReloads.inc({ outcome: 'refused' });
+          logger.error({ err: error }, 'device registry file not applied; the previous registry stays');
+        },
+      })
+    : () => undefined;
 
   let draining = false;
   const app: FastifyInstance = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: config.MAX_BODY_BYTES });
@@ -138,7 +156,8 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
         description: `One packet, or an array of packets, from the authenticated device; or, as ${MSEED_CONTENT_TYPE}, miniSEED records of the device's station (see the README).`,
         security: [{ device: [] }],
         body: Type.Union([PacketBody, Type.Array(PacketBody, { maxItems: config.MAX_PACKETS_PER_REQUEST })]),
-        response: { 202: IngestResponse, 400: IngestResponse, 401: ErrorResponse, 413: ErrorResponse, 503: ErrorResponse },
+        // A 400 is per-packet rejections, or one error for a body that is not JSON (empty, malformed): found by fuzzing, it was a 500.
+        response: { 202: IngestResponse, 400: Type.Union([IngestResponse, ErrorResponse]), 401: ErrorResponse, 413: ErrorResponse, 429: ErrorResponse, 503: ErrorResponse },
       },
       onRequest: async (request, reply) => {
         if (draining) {
@@ -157,7 +176,15 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
           return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized', reason: auth.error });
         }
         request.device = auth.device;
+        const admission = deviceLimits.admit(auth.device.sensorId);
+        if ('cause' in admission) {
+          counters.shed.inc({ cause: admission.cause });
+          return reply.code(429).header('retry-after', admission.retryAfterSeconds).send({ error: 'too_many_requests', reason: admission.reason });
+        }
+        request.releaseDevice = admission.release;
       },
+      onResponse: async (request) => request.releaseDevice?.(),
+      onRequestAbort: async (request) => request.releaseDevice?.(),
     },
     async (request, reply) => {
       const device = request.device!;
@@ -186,6 +213,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
     /** Stop taking packets, let in-flight requests finish, flush the publisher. */
     async close() {
       draining = true;
+      stopWatching();
       await app.close();
       await publisher.flush();
       await lineage.close();
@@ -198,5 +226,7 @@ export async function buildSensorGateway({ config, logger, pubsub, devices, inve
 declare module 'fastify' {
   interface FastifyRequest {
     device?: import('./devices.js').Device;
+    /** frees the device's in-flight slot once answered */
+    releaseDevice?: () => void;
   }
 }

@@ -68,6 +68,7 @@ function identify(packet: unknown): { sensorId?: string; sequence?: number } {
   const { sensorId, sequence } = packet as { sensorId?: unknown; sequence?: unknown };
   return {
     ...(typeof sensorId === 'string' ? { sensorId: sensorId.slice(0, 64) } : {}),
-    ...(typeof sequence === 'number' && Number.isFinite(sequence) ? { sequence } : {}),
+    // Only an integer: the answer's schema says so, and a fraction there made the answer a 500 (found by fuzzing).
+    ...(typeof sequence === 'number' && Number.isSafeInteger(sequence) ? { sequence } : {}),
   };
 }

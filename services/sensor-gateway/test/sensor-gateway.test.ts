@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SENSOR_READINGS_ENCODING, SensorReadingBatch, compileValidator, decodeSensorReadings, type SensorReading } from '@mine/contracts';
 import { createLogger, createPubSub, loadConfig } from '@mine/platform';
-import { createTestTopic, pullMessages } from '@mine/testkit';
+import { createTestTopic, fc, fuzzSurface, pullMessages } from '@mine/testkit';
 import { buildSensorGateway } from '../src/app.js';
 import { SensorGatewayEnv } from '../src/config.js';
 import { DeviceRegistry, hashToken } from '../src/devices.js';
@@ -168,4 +168,58 @@ test('a 4 MB body of [0,0,…] gets a bounded answer: the first packets rejected
   assert.equal(rejected.length, 101);
   assert.deepEqual(rejected.at(-1), { index: 100, reason: 'too_many_packets', detail: `${zeros} packets in the request, at most 100; packets from index 100 on were not read, send them again in another request` });
   assert.ok(rejected.slice(0, 100).every((r, i) => r.index === i && r.reason === 'schema'));
+});
+
+test('one noisy device is answered 429 before its body is read, and every other device still gets 202', async (t) => {
+  const { topic, cleanup } = await createTestTopic(pubsub, 'gateway');
+  const twoDevices = new DeviceRegistry([
+    { sensorId: 'geo-001', site: 'north-pit', zone: 'wall-3', tokenSha256: hashToken('token-geo-001') },
+    { sensorId: 'geo-003', site: 'north-pit', zone: 'wall-5', tokenSha256: hashToken('token-geo-003') },
+  ]);
+  const config = loadConfig(SensorGatewayEnv, { SENSOR_TOPIC: topic.name.split('/').pop(), DEVICES_JSON: '[]', DEVICE_REQUESTS_PER_SECOND: '0.01', DEVICE_REQUEST_BURST: '3' });
+  const service = await buildSensorGateway({ config, logger, pubsub, devices: twoDevices });
+  t.after(async () => {
+    await service.close();
+    await cleanup();
+  });
+  const post = (token: string, sensorId: string, sequence: number) => service.app.inject({ method: 'POST', url: '/v1/packets', headers: { authorization: `Bearer ${token}` }, payload: packet(sequence, { sensorId }) });
+  const noisy = [];
+  for (let i = 0; i < 6; i++) noisy.push((await post('token-geo-001', 'geo-001', 100 + i)).statusCode);
+  assert.deepEqual(noisy, [202, 202, 202, 429, 429, 429]);
+  const refused = await post('token-geo-001', 'geo-001', 200);
+  assert.equal(refused.headers['retry-after'], '100');
+  assert.match(refused.json().reason, /more than 0.01 requests per second \(burst 3\) from this device/);
+  assert.equal((await post('token-geo-003', 'geo-003', 1)).statusCode, 202, 'the quiet device is not shed');
+  assert.match(await service.app.inject({ url: '/metrics' }).then((r) => r.body), /sensor_gateway_requests_shed_total\{cause="device_rate"[^}]*\} 4/);
+});
+
+test('gateway bodies: any JSON or bytes a device sends is accepted or refused with a 4xx reason; never a 5xx, internals or an unbounded answer', async (t) => {
+  const { service } = await gateway(t, { MAX_BODY_BYTES: '100000', DEVICE_REQUEST_BURST: '100000', DEVICE_REQUESTS_PER_SECOND: '100000' });
+  const near = fc.record({
+    sensorId: fc.oneof(fc.constant('geo-001'), fc.string({ maxLength: 80 })),
+    sequence: fc.oneof(fc.nat(), fc.double(), fc.string(), fc.constant(null)),
+    startTime: fc.oneof(fc.constant(new Date(Date.now() - 1000).toISOString()), fc.string(), fc.date({ noInvalidDate: true }).map((d) => d.toISOString())),
+    sampleRateHz: fc.oneof(fc.constantFrom(100, 500), fc.double(), fc.string()),
+    samples: fc.record({ x: fc.array(fc.oneof(fc.double({ min: -10, max: 10, noNaN: true }), fc.string(), fc.constant(null)), { maxLength: 40 }), y: fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: 40 }), z: fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { maxLength: 40 }) }, { requiredKeys: [] }),
+  }, { requiredKeys: [] });
+  const body = fc.oneof(
+    fc.json({ maxDepth: 4 }),
+    near.map((p) => JSON.stringify(p)),
+    fc.array(near, { maxLength: 120 }).map((a) => JSON.stringify(a)),
+    fc.string({ maxLength: 200 }),
+    fc.array(fc.constant(0), { maxLength: 5000 }).map((a) => JSON.stringify(a)),
+  );
+  // Found by fuzzing (each was a 500): an empty body, and a packet whose sequence is a fraction.
+  const empty = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: { ...device, 'content-type': 'application/json' }, payload: '' });
+  assert.equal(empty.statusCode, 400);
+  assert.equal(empty.json().error, 'invalid_json');
+  const fraction = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: { ...device, 'content-type': 'application/json' }, payload: '[{"sequence":-5e-324}]' });
+  assert.equal(fraction.statusCode, 400);
+  assert.equal(fraction.json().rejected[0].sequence, undefined);
+  await fuzzSurface('gateway body', body, async (payload) => {
+    const response = await service.app.inject({ method: 'POST', url: '/v1/packets', headers: { ...device, 'content-type': 'application/json' }, payload });
+    assert.ok([202, 400, 413].includes(response.statusCode), `status ${response.statusCode}: ${response.body.slice(0, 300)}`);
+    assert.ok(response.body.length < 64 * 1024 + payload.length, 'the answer is bounded by the request');
+    assert.doesNotMatch(response.body, /at .*\.(ts|js):\d+|node_modules/);
+  }, 400);
 });
