@@ -365,15 +365,18 @@ export class AlarmTx {
     }
     const escalated = LEVEL_RANK[o.level] > LEVEL_RANK[current.level as AlarmLevel];
     const returned = current.state === 'CLEARED_UNACK';
+    // A revision (a catalogue event relabelled) replaces level, message and details, even downwards, and is announced.
+    const revised = o.revise === true && (o.level !== current.level || o.message !== current.message);
     // Escalation or a return re-announces the alarm and asks for a fresh acknowledgement.
     const state = escalated || returned ? 'ACTIVE_UNACK' : current.state;
+    const announce = escalated || returned || revised;
     await this.client.query(
       `UPDATE ${this.s}.alarms SET count = count + 1, last_seen_at = GREATEST(last_seen_at, $2), level = $3, state = $4,
          message = CASE WHEN $5 THEN $6 ELSE message END, details = CASE WHEN $5 THEN $7 ELSE details END, updated_at = now()
        WHERE alarm_id = $1`,
-      [current.alarm_id, at, escalated ? o.level : current.level, state, escalated || returned, o.message, o.details],
+      [current.alarm_id, at, escalated || revised ? o.level : current.level, state, announce, o.message, o.details],
     );
-    if (escalated || returned) await this.record(current.alarm_id, current.state);
+    if (announce) await this.record(current.alarm_id, current.state);
   }
 
   /** Clears the open alarm once its condition has been normal for the hold time. */
