@@ -100,6 +100,7 @@ test('least privilege: each service writes only its own tables; only alert-evalu
   assert.deepEqual(editors('ops-alarm-transitions'), ['alert-evaluator']);
   assert.deepEqual(editors('ops-vibration-hourly'), ['lake-compactor']);
   assert.deepEqual(editors('ops-quality-quarantine'), ['quality-gate']);
+  assert.deepEqual(editors('ops-seismic-events'), ['seismic-catalogue']);
   assert.deepEqual(editors('ops-pipeline-runs'), ['alert-evaluator', 'db-extractor', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 's3-avro-sync']);
   assert.ok(members.filter((m) => m.spec.resourceRef.kind === 'BigQueryTable').every((m) => ofKind('BigQueryTable').some((t) => t.metadata.name === m.spec.resourceRef.name)), 'every table grant names a declared table');
   const readerGrants = members.filter((m) => m.metadata.name.startsWith('reader-'));

@@ -1,6 +1,6 @@
 // miniSEED ingest against the JSON path and against a bare route that only decodes the same records, in one run:
 // samples per CPU-second of each server, for the same ten packets of 500 samples × 3 axes per request.
-//   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/sensor-gateway/bench/miniseed-bench.ts [seconds]
+//   eval "$(tools/stack/stack.sh env)" && [BENCH_PACKETS=60] npx tsx --conditions=source services/sensor-gateway/bench/miniseed-bench.ts [seconds]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { uniqueName } from '@mine/testkit';
 import { UNLIMITED_DEVICE, load, rssSampler, serve, type LoadResult } from './bench-kit.js';
 
 const seconds = Number(process.argv[2] ?? 15);
-const PACKETS_PER_REQUEST = 10;
+/** one-second packets per request (BENCH_PACKETS): 10 as in the JSON bench; a store-and-forward digitizer sends more */
+const PACKETS_PER_REQUEST = Number(process.env.BENCH_PACKETS ?? 10);
 const SAMPLE_RATE = 500;
 const MSEED = 'application/vnd.fdsn.mseed';
 
