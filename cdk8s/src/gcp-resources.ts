@@ -100,6 +100,11 @@ export class GcpResources extends Construct {
         // Readiness checks that the bucket exists (storage.buckets.get), which objectAdmin does not grant.
         grant(writer, 'roles/storage.legacyBucketReader', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `readiness-${b.name}`);
       }
+      for (const reader of b.readers) {
+        if (!services.includes(reader)) continue;
+        grant(reader, 'roles/storage.objectViewer', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `read-${b.name}`);
+        grant(reader, 'roles/storage.legacyBucketReader', { kind: 'StorageBucket', name: bucketName(b, values.projectId) }, `readiness-${b.name}`);
+      }
     }
     // Load and query jobs run in the project: every service that writes a dataset may start them.
     for (const service of services.filter((s) => topology.datasets.some((d) => d.writers.includes(s as never)))) {

@@ -22,6 +22,7 @@ export function helmChart(): Record<string, string> {
     schedules: Object.fromEntries(schedules.map((s) => [s.job, s.cron])),
     mobile: { jwksUrl: 'https://login.mine.example/.well-known/jwks.json', issuer: 'https://login.mine.example' },
     alerts: { webhookUrls: '' },
+    seismic: { velocityModels: { default: { vpMps: 5900, vsMps: 3400 } } },
     rockQuality: { bucket: 'supplier-rock-quality', prefix: 'deliveries/', region: 'eu-west-1' },
     dbExtractor: { productionCidr: '10.20.0.0/24', erpCidr: '10.30.0.0/24', plan: { sources: [] } },
     ingress: { host: 'ingest.mine.example', tlsSecret: 'ingest-tls' },

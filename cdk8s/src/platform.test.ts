@@ -132,6 +132,9 @@ test('readiness checks need only permissions granted: each /readyz call has its 
     ['mobile-issues-api', 'topic.exists: pubsub.topics.get', 'roles/pubsub.viewer', 'machinery-issues'],
     ['mobile-issues-sink', 'table.exists: bigquery.tables.get', 'roles/bigquery.dataEditor', 'raw-mobile'],
     ['lake-compactor', 'bucket.exists: storage.buckets.get', 'roles/storage.legacyBucketReader', bucketName({ name: 'lake' }, '{{ .Values.gcp.projectId }}')],
+    ['fdsn-ws', 'bucket.exists: storage.buckets.get', 'roles/storage.legacyBucketReader', bucketName({ name: 'lake' }, '{{ .Values.gcp.projectId }}')],
+    // …and a bucket's readers may read its objects (fdsn-ws serves waveforms from the lake).
+    ['fdsn-ws', 'file.download: storage.objects.get', 'roles/storage.objectViewer', bucketName({ name: 'lake' }, '{{ .Values.gcp.projectId }}')],
   ];
   for (const [service, call, role, resource] of checks) assert.ok(granted(service, role, resource), `${service} readiness (${call}) needs ${role} on ${resource}`);
 });

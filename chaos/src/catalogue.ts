@@ -1,5 +1,8 @@
 /** Scenarios of issue 14 not built yet: listed in the table as such, never as passing. */
-export const NOT_BUILT: { id: string; title: string; why: string }[] = [];
+export const NOT_BUILT: { id: string; title: string; why: string }[] = [
+  { id: 'K6', title: 'db-extractor killed between a chunk\'s load and its state write, source rows changing before the rerun', why: 'not built in the time of issue 14 (needs a source database workload and kill points inside the job); no figure' },
+  { id: 'K7', title: 's3-avro-sync killed before its manifest is saved', why: 'not built in the time of issue 14 (needs a supplier bucket workload on MinIO and a kill point before the manifest write); no figure' },
+];
 
 export const RELIABILITY_INTRO = `
 Written by \`./dev chaos\` (chaos/): each scenario starts the real services as processes

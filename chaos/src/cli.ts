@@ -1,5 +1,6 @@
-// ./dev chaos [--sabotage] [--fast] [--no-doc] [scenario…]: runs the scenarios (all by default), prints the
-// table, and writes it to docs/reliability.md with the date and the commit.
+// ./dev chaos [--sabotage] [--fast] [--no-doc] [--jobs N] [scenario…]: runs the scenarios (all by default),
+// N at a time (each has a project of its own, so they do not see each other), prints the table, and writes
+// it to docs/reliability.md with the date and the commit.
 import { parseArgs } from 'node:util';
 import { writeReliabilityDoc, textTable } from './report.js';
 import { runScenario } from './runner.js';
@@ -9,7 +10,12 @@ import { scenarios } from './scenarios/index.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { sabotage: { type: 'boolean', default: false }, fast: { type: 'boolean', default: false }, 'no-doc': { type: 'boolean', default: false } },
+  options: {
+    sabotage: { type: 'boolean', default: false },
+    fast: { type: 'boolean', default: false },
+    'no-doc': { type: 'boolean', default: false },
+    jobs: { type: 'string', default: '1' },
+  },
 });
 const wanted = positionals.map((p) => p.toUpperCase());
 const unknown = wanted.filter((id) => !scenarios.some((s) => s.id === id) && !NOT_BUILT.some((n) => n.id === id));
@@ -19,12 +25,16 @@ if (unknown.length) {
 }
 const selected = wanted.length ? scenarios.filter((s) => wanted.includes(s.id)) : scenarios;
 const results: ScenarioResult[] = [];
-for (const scenario of selected) {
-  process.stderr.write(`[chaos] ${scenario.id} ${scenario.title}${values.sabotage ? ' (sabotaged)' : ''}\n`);
-  const result = await runScenario(scenario, { sabotage: values.sabotage ?? false, fast: values.fast ?? false });
-  process.stderr.write(`[chaos] ${scenario.id}: ${result.verdict}${result.cause ? ` — ${result.cause}` : ''} (${result.seconds} s)\n`);
-  results.push(result);
-}
+const queue = [...selected];
+const worker = async () => {
+  for (let scenario = queue.shift(); scenario; scenario = queue.shift()) {
+    process.stderr.write(`[chaos] ${scenario.id} ${scenario.title}${values.sabotage ? ' (sabotaged)' : ''}\n`);
+    const result = await runScenario(scenario, { sabotage: values.sabotage ?? false, fast: values.fast ?? false });
+    process.stderr.write(`[chaos] ${scenario.id}: ${result.verdict}${result.cause ? ` — ${result.cause}` : ''} (${result.seconds} s)\n`);
+    results.push(result);
+  }
+};
+await Promise.all(Array.from({ length: Math.max(1, Number(values.jobs) || 1) }, worker));
 for (const n of NOT_BUILT) if (!wanted.length || wanted.includes(n.id)) results.push({ id: n.id, title: n.title, acknowledged: 0, lost: 0, duplicated: 0, deadLettered: {}, verdict: 'not built', cause: n.why, stages: [], notes: [], refused: {}, indeterminate: 0, seconds: 0 });
 const order = (id: string) => ORDER.indexOf(id.replace(/\d+$/, '')) * 100 + Number(id.replace(/^\D+/, ''));
 const ORDER = ['K', 'P', 'B', 'G', 'D', 'W', 'R', 'C', 'L', 'S', 'M'];

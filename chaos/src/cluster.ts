@@ -13,6 +13,9 @@ export const SERVICES = {
 } as const;
 export type ServiceName = keyof typeof SERVICES;
 
+/** Start-up allowance: the 2-core machine is shared, and a tsx start-up under load takes well over the 30 s default. */
+const READY_TIMEOUT_MS = 120_000;
+
 /** One running (or killed) replica; `restart` brings it back with the same environment on a new port. */
 export class Replica {
   constructor(
@@ -49,7 +52,7 @@ export class Replica {
 
   async restart(): Promise<void> {
     await this.kill();
-    this.process = await startProcess({ ...SERVICES[this.service], env: this.env });
+    this.process = await startProcess({ ...SERVICES[this.service], env: this.env, readyTimeoutMs: READY_TIMEOUT_MS });
   }
 
   /** SIGTERM and the drain; the exit code. */
@@ -69,19 +72,37 @@ export class Cluster {
   private readonly replicas: Replica[] = [];
   private readonly jobs = new Set<ReturnType<typeof spawn>>();
 
+  /** Start-ups that failed and were retried, as Kubernetes restarts a crashing pod (reported in the scenario's notes). */
+  readonly crashes: string[] = [];
+
+  /**
+   * Starts `replicas` processes of a service. A replica whose start-up fails is
+   * started again (up to three times), as Kubernetes would; every process that
+   * did start is tracked at once, so `stopAll` stops it even when a sibling fails.
+   */
   async start(service: ServiceName, env: Record<string, string>, replicas = 1): Promise<Replica[]> {
+    const first = this.of(service).length;
     const started = await Promise.all(
       Array.from({ length: replicas }, async (_, i) => {
-        const process = await startProcess({ ...SERVICES[service], env });
-        return new Replica(service, this.of(service).length + i, env, process);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const replica = new Replica(service, first + i, env, await startProcess({ ...SERVICES[service], env, readyTimeoutMs: READY_TIMEOUT_MS }));
+            this.replicas.push(replica);
+            return replica;
+          } catch (error) {
+            const crash = `${service}[${first + i}] start-up ${attempt} failed: ${(error as Error).message.replace(/\s+/g, ' ').slice(0, 400)}`;
+            this.crashes.push(crash);
+            process.stderr.write(`[chaos] ${crash}\n`);
+            if (attempt >= 3) throw error;
+          }
+        }
       }),
     );
-    this.replicas.push(...started);
-    return started;
+    return started.sort((a, b) => a.index - b.index);
   }
 
   of(service: ServiceName): Replica[] {
-    return this.replicas.filter((r) => r.service === service);
+    return this.replicas.filter((r) => r.service === service).sort((a, b) => a.index - b.index);
   }
 
   /** URLs of the live replicas of a service: what its Kubernetes Service would balance over. */
@@ -93,14 +114,14 @@ export class Cluster {
 
   /**
    * Runs a batch entry point (a CronJob's) to its end; `killAfterMs` SIGKILLs it
-   * first, or `killWhen` as soon as a line of its output matches.
+   * first, or `killWhen` as soon as a line of its output matches (`killDelayMs` after it).
    */
   async runJob(
     cwd: string,
     entry: string,
     args: string[],
     env: Record<string, string>,
-    options: { killWhen?: RegExp; killAfterMs?: number } = {},
+    options: { killWhen?: RegExp; killAfterMs?: number; killDelayMs?: number } = {},
   ): Promise<{ code: number | null; killed: boolean; output: string[] }> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', entry, ...args], {
       cwd: join(root, cwd),
@@ -120,7 +141,10 @@ export class Cluster {
       const lines = chunk.toString().split('\n').filter(Boolean);
       output.push(...lines);
       if (output.length > 4000) output.splice(0, output.length - 4000);
-      if (options.killWhen && lines.some((l) => options.killWhen!.test(l))) kill();
+      if (options.killWhen && lines.some((l) => options.killWhen!.test(l))) {
+        if (options.killDelayMs) setTimeout(kill, options.killDelayMs);
+        else kill();
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);

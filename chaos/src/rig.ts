@@ -9,6 +9,8 @@ import { Ledger } from './ledger.js';
 import { ChaosProject, type RetryBudget } from './project.js';
 import { TopicWatch, WebhookReceiver, rawLakePackets, spoolPackets, type Observation } from './sinks.js';
 import { DEVICES, Devices, packetKey, type DeviceOptions } from './workload.js';
+import { MOBILE, MobileApp, mobileIdentity } from './mobile.js';
+import { bigQueryRows } from './sinks.js';
 
 export interface RigOptions {
   prefix: string;
@@ -34,7 +36,10 @@ export class Rig {
   readonly devices: Devices;
   readonly workDir = mkdtempSync(join(tmpdir(), 'chaos-work-'));
   webhook?: WebhookReceiver;
+  mobile!: MobileApp;
+  private jwks = '';
   readings!: TopicWatch;
+  issues!: TopicWatch;
   alerts!: TopicWatch;
   deadLetters: TopicWatch[] = [];
   private readonly closers: (() => Promise<unknown> | unknown)[] = [];
@@ -53,6 +58,10 @@ export class Rig {
     try {
       rig.readings = await TopicWatch.create(project, 'sensor-readings');
       rig.alerts = await TopicWatch.create(project, 'alerts');
+      rig.issues = await TopicWatch.create(project, 'machinery-issues');
+      const identity = await mobileIdentity();
+      rig.jwks = identity.jwks;
+      rig.mobile = new MobileApp(() => rig.cluster.urls('mobile-issues-api'), rig.ledger, identity.token);
       for (const topic of project.topology.topics.filter((t) => t.name.endsWith('-dead-letter'))) rig.deadLetters.push(await TopicWatch.create(project, topic.name));
       if (options.webhook) rig.webhook = await WebhookReceiver.start();
     } catch (error) {
@@ -88,6 +97,32 @@ export class Rig {
     return this.env({ WORK_DIR: this.workDir, SPOOL_MAX_AGE_MS: '1000', ...extra });
   }
 
+  mobileApiEnv(extra: Record<string, string> = {}) {
+    return this.env({ PG_SCHEMA: this.project.schema('mobile-issues-api'), JWKS_JSON: this.jwks, PSEUDONYM_KEY: 'chaos-pseudonym-key-0123456789', ...extra });
+  }
+
+  sinkEnv(extra: Record<string, string> = {}) {
+    return this.env({ BATCH_MAX_WAIT_MS: '200', ...extra });
+  }
+
+  /** Issue events in BigQuery raw_mobile.machinery_issue_events, by eventId. */
+  async bigQueryEventsStage(extraKeys: string[] = []): Promise<StageCount> {
+    const rows = await bigQueryRows<{ eventId: string }>(this.project, 'SELECT eventId FROM `raw_mobile.machinery_issue_events`');
+    return countStage('raw_mobile (BigQuery)', this.ledger.acknowledged(MOBILE), this.ledger.sentKeys(MOBILE), [...rows.map((r) => ({ key: r.eventId })), ...extraKeys.map((key) => ({ key }))]);
+  }
+
+  /** eventIds held on the machinery-issues dead-letter topic (not lost: kept for replay). */
+  deadLetteredIssueIds(): string[] {
+    const watch = this.deadLetters.find((w) => w.topic === 'machinery-issues-dead-letter');
+    return (watch?.messages ?? []).map((m) => {
+      try {
+        return String((JSON.parse(m.data.toString('utf8')) as { eventId?: string }).eventId);
+      } catch {
+        return 'undecodable';
+      }
+    });
+  }
+
   deadLettered(): Record<string, number> {
     const out: Record<string, number> = {};
     for (const watch of this.deadLetters)
@@ -97,7 +132,7 @@ export class Rig {
 
   /** Lets every watch drain what is still in flight. */
   async settle(quietMs = 4_000): Promise<void> {
-    await Promise.all([this.readings, this.alerts, ...this.deadLetters].map((w) => w.settle({ quietMs })));
+    await Promise.all([this.readings, this.alerts, this.issues, ...this.deadLetters].map((w) => w.settle({ quietMs })));
   }
 
   stage(stage: string, observed: Observation[], options: { duplicatesCount?: boolean; expectedKeys?: Set<string> } = {}): StageCount {
@@ -122,7 +157,7 @@ export class Rig {
     const { rows } = await this.project.pg.query<{ key: string; at: Date }>(
       `SELECT key, processed_at AS at FROM ${this.project.schema('alert-evaluator')}.processed_messages WHERE source = 'sensor-readings'`,
     );
-    return this.stage('alert-evaluator (PostgreSQL)', rows.map((r) => ({ key: r.key.replace(/:(\d+)$/, '#$1'), at: r.at.getTime() })));
+    return this.stage('alert-evaluator (PostgreSQL)', rows.map((r) => ({ key: evaluatorPacketKey(r.key), at: r.at.getTime() })));
   }
 
   /** Waits until `probe` reports everything acknowledged present, or the deadline passes. */
@@ -137,18 +172,25 @@ export class Rig {
   }
 
   /** Runs the hourly compaction job for the hours given (2026-11-25T01). */
-  compact(hours: string[], options: { killWhen?: RegExp; killAfterMs?: number } = {}) {
+  compact(hours: string[], options: { killWhen?: RegExp; killAfterMs?: number; killDelayMs?: number } = {}) {
     return this.cluster.runJob('services/lake-compactor', 'src/compact-main.ts', hours, this.compactorEnv(), options);
   }
 
   async close(): Promise<void> {
     await this.cluster.stopAll();
-    for (const watch of [this.readings, this.alerts, ...this.deadLetters]) await watch?.close();
+    for (const watch of [this.readings, this.alerts, this.issues, ...this.deadLetters]) await watch?.close();
     await this.webhook?.close();
-    for (const closer of this.closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
     await this.project.cleanup();
+    // Private dependencies and proxies go last: the cleanup above still talks to them.
+    for (const closer of this.closers.reverse()) await Promise.resolve(closer()).catch(() => undefined);
     rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 
-export { packetKey };
+export { packetKey, MOBILE };
+
+/** The evaluator's dedupe key (`sensorId:sequence`, or `sensorId:bootId:sequence:startTime` since boots are told apart) as the ledger's key. */
+export function evaluatorPacketKey(key: string): string {
+  const match = /^([^:]+):(?:([^:]*):)?(\d+)(?::|$)/.exec(key);
+  return match ? packetKey(match[1]!, Number(match[3])) : key;
+}

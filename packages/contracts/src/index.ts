@@ -12,3 +12,4 @@ export * from './alarm.js';
 export * from './lineage.js';
 export * from './pipeline.js';
 export { registerFormats } from './formats.js';
+export * from './seismic.js';

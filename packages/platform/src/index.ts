@@ -7,4 +7,5 @@ export * from './clients.js';
 export * from './service.js';
 export * from './lineage.js';
 export * from './batcher.js';
+export * from './token-auth.js';
 export * from './run-announcer.js';

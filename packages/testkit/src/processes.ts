@@ -36,10 +36,12 @@ export interface ProcessOptions {
   readyPath?: string | null;
   /** Kept lines of output; older ones are dropped so a long run stays bounded. */
   keepLogLines?: number;
+  /** How long start-up may take (a loaded machine needs more than the default). */
+  readyTimeoutMs?: number;
 }
 
 /** Starts a TypeScript entry point as its own process with the stack's environment, on a free port, and waits until it is ready. */
-export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeArgs = [], readyPath = '/readyz', keepLogLines = 2000 }: ProcessOptions): Promise<ServiceProcess> {
+export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeArgs = [], readyPath = '/readyz', keepLogLines = 2000, readyTimeoutMs = 30_000 }: ProcessOptions): Promise<ServiceProcess> {
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', '--conditions=source', entry], {
@@ -56,10 +58,10 @@ export async function startProcess({ cwd, entry = 'src/main.ts', env = {}, nodeA
       const response = await fetch(`${url}${readyPath ?? '/'}`).catch(() => undefined);
       return response && (readyPath === null || response.ok) ? true : undefined;
     },
-    { timeoutMs: 30_000, what: `${cwd}/${entry} ready` },
+    { timeoutMs: readyTimeoutMs, what: `${cwd}/${entry} ready` },
   ).catch((error) => {
     child.kill('SIGKILL');
-    throw error;
+    throw new Error(`${(error as Error).message}; last output: ${logs.slice(-5).join(' | ').slice(0, 600)}`);
   });
   return {
     url,

@@ -1,4 +1,4 @@
-import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow, QuarantinedRow } from '@mine/contracts';
+import { AlarmTransition, HourlyVibrationFeatures, MachineryIssueEvent, PipelineRunRow, QuarantinedRow, SeismicEvent } from '@mine/contracts';
 import type { SubscriptionSpec, Topology, TopicSpec } from './types.js';
 import { views } from './views.js';
 
@@ -20,6 +20,13 @@ const sourceTopics: TopicSpec[] = [
     description: 'machinery issue events from the mobile app, PII-masked',
     contract: 'MachineryIssueEvent',
     publishers: ['mobile-issues-api'],
+    retentionSeconds: 7 * DAY,
+  },
+  {
+    name: 'seismic-events',
+    description: 'located, sized and blast-labelled seismic events from seismic-catalogue (an event again when it is relabelled)',
+    contract: 'SeismicEvent',
+    publishers: ['seismic-catalogue'],
     retentionSeconds: 7 * DAY,
   },
   {
@@ -72,6 +79,26 @@ const consumerSubscriptions: SubscriptionSpec[] = [
     messageOrdering: true,
     ackDeadlineSeconds: 30,
     deadLetterTopic: deadLetterTopicOf('sensor-readings'),
+    maxDeliveryAttempts: 10,
+    retry: streamingRetry,
+  },
+  {
+    name: 'seismic-catalogue.sensor-readings',
+    topic: 'sensor-readings',
+    owner: 'seismic-catalogue',
+    description: 'packets of every station, picked, associated and located by the one leader replica; acked once no undecided event can need them',
+    ackDeadlineSeconds: 60,
+    deadLetterTopic: deadLetterTopicOf('sensor-readings'),
+    maxDeliveryAttempts: 10,
+    retry: streamingRetry,
+  },
+  {
+    name: 'alert-evaluator.seismic-events',
+    topic: 'seismic-events',
+    owner: 'alert-evaluator',
+    description: 'catalogue events: one alarm per located event, with its stations and PPVs',
+    ackDeadlineSeconds: 30,
+    deadLetterTopic: deadLetterTopicOf('seismic-events'),
     maxDeliveryAttempts: 10,
     retry: streamingRetry,
   },
@@ -135,7 +162,7 @@ export const topology: Topology = {
     { name: 'raw_erp', description: 'SAP ERP tables copied from Oracle', writers: ['db-extractor'] },
     { name: 'raw_production', description: "production app tables copied from PostgreSQL", writers: ['db-extractor'] },
     { name: 'raw_rock_quality', description: "rock-quality supplier's Avro analyses", writers: ['s3-avro-sync'] },
-    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate'] },
+    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 'seismic-catalogue'] },
     { name: 'curated', description: 'batch tables that passed their quality checks (write-audit-publish); the marts read these', writers: ['quality-gate'] },
     { name: 'marts', description: 'views and tables for dashboards', writers: [] },
   ],
@@ -157,6 +184,15 @@ export const topology: Topology = {
       owner: 'alert-evaluator',
       partitioning: { field: 'transitionAt', type: 'DAY' },
       clustering: ['site', 'ruleId'],
+    },
+    {
+      dataset: 'ops',
+      name: 'seismic_events',
+      description: 'the seismic event catalogue: origin, location and uncertainty, magnitude, energy, blast label, arrivals and station amplitudes; a relabelled event appears again with a later decidedAt (views keep the latest)',
+      contract: SeismicEvent,
+      owner: 'seismic-catalogue',
+      partitioning: { field: 'originTime', type: 'DAY' },
+      clustering: ['site', 'kind'],
     },
     {
       dataset: 'ops',

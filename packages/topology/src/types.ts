@@ -10,7 +10,8 @@ export type ServiceName =
   | 'db-extractor'
   | 's3-avro-sync'
   | 'quality-gate'
-  | 'fdsn-ws';
+  | 'fdsn-ws'
+  | 'seismic-catalogue';
 
 export interface TopicSpec {
   name: string;

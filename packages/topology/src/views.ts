@@ -8,7 +8,73 @@ const dedupedIssueEvents = (project: string) => `
     FROM \`${project}.raw_mobile.machinery_issue_events\`)
   WHERE eventCopy = 1`;
 
+/** The catalogue with each event once, as last decided (a blast label can arrive after the event). */
+const latestSeismicEvents = (project: string) => `
+  SELECT * EXCEPT (eventCopy) FROM (
+    SELECT *, ROW_NUMBER() OVER (PARTITION BY eventId ORDER BY decidedAt DESC) AS eventCopy
+    FROM \`${project}.ops.seismic_events\`)
+  WHERE eventCopy = 1`;
+
 export const views: ViewSpec[] = [
+  {
+    dataset: 'marts',
+    name: 'seismic_event_rate',
+    description: 'located natural events, blasts, largest magnitude and natural energy per zone and day',
+    owner: 'seismic-catalogue',
+    query: (project) => `
+      SELECT site, zone, DATE(originTime) AS day,
+             SUM(CASE WHEN kind = 'natural' THEN 1 ELSE 0 END) AS naturalEvents,
+             SUM(CASE WHEN kind = 'blast' THEN 1 ELSE 0 END) AS blasts,
+             MAX(CASE WHEN kind = 'natural' THEN magnitude END) AS maxMagnitude,
+             SUM(CASE WHEN kind = 'natural' THEN energyJ ELSE 0 END) AS naturalEnergyJ
+      FROM (${latestSeismicEvents(project)})
+      GROUP BY site, zone, DATE(originTime)`,
+  },
+  {
+    dataset: 'marts',
+    name: 'seismic_b_value',
+    description:
+      'Gutenberg–Richter b-value per zone and day: Aki–Utsu maximum likelihood over natural events at or above Mc (maximum curvature of 0.1 bins + 0.2), Shi–Bolt standard error; null below 25 events',
+    owner: 'seismic-catalogue',
+    query: (project) => `
+      WITH natural AS (
+        SELECT site, zone, DATE(originTime) AS day, ROUND(magnitude, 1) AS m FROM (${latestSeismicEvents(project)}) WHERE kind = 'natural'),
+      bins AS (SELECT site, zone, day, m, COUNT(*) AS n FROM natural GROUP BY site, zone, day, m),
+      ranked AS (SELECT site, zone, day, m, ROW_NUMBER() OVER (PARTITION BY site, zone, day ORDER BY n DESC, m) AS modeRank FROM bins),
+      completeness AS (SELECT site, zone, day, m + 0.2 AS mc FROM ranked WHERE modeRank = 1),
+      above AS (
+        SELECT natural.site, natural.zone, natural.day, completeness.mc, natural.m
+        FROM natural JOIN completeness ON natural.site = completeness.site AND natural.zone = completeness.zone AND natural.day = completeness.day
+        WHERE natural.m >= completeness.mc - 0.05),
+      fit AS (
+        SELECT site, zone, day, mc, COUNT(*) AS events, AVG(m) AS meanMagnitude, VAR_POP(m) AS variance,
+               0.4342944819 / (AVG(m) - (mc - 0.05)) AS b
+        FROM above GROUP BY site, zone, day, mc)
+      SELECT site, zone, day, mc, events, meanMagnitude,
+             CASE WHEN events >= 25 THEN b END AS bValue,
+             CASE WHEN events >= 25 THEN 2.3 * b * b * SQRT(variance / (events - 1)) END AS bValueError
+      FROM fit`,
+  },
+  {
+    dataset: 'marts',
+    name: 'post_blast_decay',
+    description:
+      'per blast: natural events in the decades 0.1–1 h and 1–10 h after it in its site, the Omori decay exponent they imply (p = 1 − log10(N₁₋₁₀/N₀.₁₋₁), Utsu), and the background rate of the day before, for re-entry decisions',
+    owner: 'seismic-catalogue',
+    query: (project) => `
+      WITH events AS (${latestSeismicEvents(project)}),
+      blasts AS (SELECT eventId, blastId, site, zone, originTime, magnitude FROM events WHERE kind = 'blast'),
+      counts AS (
+        SELECT blasts.eventId, blasts.blastId, blasts.site, blasts.zone, blasts.originTime AS blastTime, blasts.magnitude AS blastMagnitude,
+               SUM(CASE WHEN TIMESTAMP_DIFF(n.originTime, blasts.originTime, SECOND) BETWEEN 360 AND 3599 THEN 1 ELSE 0 END) AS eventsFirstDecade,
+               SUM(CASE WHEN TIMESTAMP_DIFF(n.originTime, blasts.originTime, SECOND) BETWEEN 3600 AND 35999 THEN 1 ELSE 0 END) AS eventsSecondDecade,
+               SUM(CASE WHEN TIMESTAMP_DIFF(n.originTime, blasts.originTime, SECOND) BETWEEN -86400 AND -1 THEN 1 ELSE 0 END) AS eventsDayBefore
+        FROM blasts LEFT JOIN events AS n ON n.site = blasts.site AND n.kind = 'natural'
+        GROUP BY blasts.eventId, blasts.blastId, blasts.site, blasts.zone, blasts.originTime, blasts.magnitude)
+      SELECT counts.*, eventsDayBefore / 24 AS backgroundPerHour, eventsFirstDecade / 0.9 AS firstDecadePerHour,
+             CASE WHEN eventsFirstDecade > 0 AND eventsSecondDecade > 0 THEN 1 - LOG10(eventsSecondDecade / eventsFirstDecade) END AS omoriP
+      FROM counts`,
+  },
   {
     dataset: 'marts',
     name: 'vibration_hourly_by_zone',

@@ -97,7 +97,9 @@ test('the job compacts every hour whose spool changed, by state not by clock: mi
   await store(packetsAt(3600 + 12));
   const [a, b] = await Promise.all([runCompaction(options), runCompaction(options)]);
   assert.deepEqual([...a.compacted, ...b.compacted].map((c) => [c.hour, c.packets]), [['2026-11-20T06', 6]]);
-  assert.equal([...a.skipped, ...b.skipped].filter((s) => s.hour === '2026-11-20T06').length, 1);
+  // The other run either met the lease or, if it listed after the first had finished, found the hour
+  // already compacted: on a loaded machine the two need not overlap.
+  assert.ok([...a.skipped, ...b.skipped].filter((s) => s.hour === '2026-11-20T06').length <= 1);
   assert.deepEqual(await bigQueryRows(), ['05 geo-001 3', '05 geo-002 3', '06 geo-001 3', '06 geo-002 3']);
 
   // Once 07 has settled, the next run compacts it too.
