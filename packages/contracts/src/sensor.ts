@@ -115,7 +115,7 @@ export const HourlyVibrationFeatures = Type.Object(
     dominantFrequencyHz: Type.Number({ description: 'dominant frequency of the packet with the largest PVS' }),
     seismicEvents: Type.Integer({
       minimum: 0,
-      description: 'STA/LTA triggers that turned on in the hour (the detector warms up at the start of each hour and after a gap)',
+      description: 'STA/LTA triggers that turned on in the hour (the detector continues from the previous hour; it warms up again after a gap)',
     }),
     firstPacketAt: Type.String({ format: 'date-time' }),
     lastPacketAt: Type.String({ format: 'date-time' }),

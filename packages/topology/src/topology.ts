@@ -244,6 +244,7 @@ export const topology: Topology = {
         // What each hour's last compaction covered must outlive the spool it describes.
         { prefix: 'state/compacted/', deleteAfterDays: 30 },
         { prefix: 'state/leases/', deleteAfterDays: 30 },
+        { prefix: 'state/detector/', deleteAfterDays: 30 },
         { prefix: 'state/runs/', deleteAfterDays: 90 },
       ],
     },

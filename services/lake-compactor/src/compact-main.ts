@@ -10,6 +10,7 @@ import { openDuckDb } from './parquet.js';
 import { expandHours } from './hours.js';
 import { compactionQuality, emptyHourError } from './quality.js';
 import { runCompaction } from './run.js';
+import { hourPrefix } from './spool.js';
 
 const config = loadConfig(LakeCompactorEnv);
 const runId = randomUUID();
@@ -53,7 +54,11 @@ const result = await runCompaction({
       return {
         complete: (r) => {
           backfillProgress(hour);
-          const outputs = r.sites.flatMap((s) => s.objects.map((name, k) => ({ namespace: `gs://${bucket.name}`, name, rowCount: [s.rawRows, s.packets, s.sensors][k]! })));
+          const outputs = r.sites.flatMap((s) => [
+            { namespace: `gs://${bucket.name}`, name: hourPrefix('raw', r.hourStart, s.site), rowCount: s.rawRows },
+            { namespace: `gs://${bucket.name}`, name: s.objects.packets, rowCount: s.packets },
+            { namespace: `gs://${bucket.name}`, name: s.objects.hourly, rowCount: s.sensors },
+          ]);
           const quality = compactionQuality(r);
           const failure = emptyHourError(r) ?? (quality.every((a) => a.success) ? undefined : new Error(`compaction checks failed: ${quality.filter((a) => !a.success).map((a) => a.assertion).join(', ')}`));
           return failure ? run.fail(failure, outputs, quality) : run.complete(outputs, quality);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compactionQuality, emptyHourError } from './quality.js';
 
-const site = (packets: number, rawRows = packets * 500, sensors = 3) => ({ site: 'north-pit', packets, rawRows, sensors, objects: [] });
+const site = (packets: number, rawRows = packets * 500, sensors = 3) => ({ site: 'north-pit', packets, rawRows, sensors, objects: { raw: [], packets: '', hourly: '' } });
 const hour = { hourStart: '2026-11-24T05:00:00.000Z', spoolFiles: 4 };
 
 test('compaction checks fail when packets go missing or a site lacks samples or features', () => {

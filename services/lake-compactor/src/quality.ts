@@ -7,7 +7,7 @@ import type { CompactionResult } from './compact.js';
  * whose site matches no partition would vanish here), and every site with
  * packets has raw samples and per-sensor features.
  */
-export function compactionQuality(result: CompactionResult): QualityAssertion[] {
+export function compactionQuality(result: Omit<CompactionResult, 'carryOut'>): QualityAssertion[] {
   const kept = result.sites.reduce((sum, site) => sum + site.packets, 0);
   return [
     { assertion: 'spool_packets_accounted', success: kept + result.duplicates === result.spoolPackets },
@@ -17,6 +17,6 @@ export function compactionQuality(result: CompactionResult): QualityAssertion[] 
 }
 
 /** An hour with no spool compacted nothing: a failure to report, never a COMPLETE. */
-export function emptyHourError(result: CompactionResult): Error | undefined {
+export function emptyHourError(result: Omit<CompactionResult, 'carryOut'>): Error | undefined {
   return result.spoolFiles === 0 ? new Error(`no spool files for ${result.hourStart}: nothing was compacted`) : undefined;
 }

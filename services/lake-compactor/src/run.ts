@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Bucket } from '@google-cloud/storage';
 import type { Logger } from '@mine/platform';
 import { compactHour, type CompactionOptions, type CompactionResult } from './compact.js';
 import { hourPrefix } from './spool.js';
-import { LeaseHeldError, acquireLease, hourStartOf, hourStates, writeRecord, writeRunRecord, type HourState } from './state.js';
+import { LeaseHeldError, acquireLease, digestOf, hourStartOf, hourStates, nextHour, previousHour, readCarry, writeCarry, writeRecord, writeRunRecord, type HourState } from './state.js';
 
 export interface RunOptions extends CompactionOptions {
+  bucket: Bucket;
   /** an hour is compacted only once it ended this long ago (packets still arrive for the current one) */
   settleMs: number;
   /** how long a run may hold an hour before another run may take it over */
@@ -40,15 +42,17 @@ export async function runCompaction(options: RunOptions): Promise<RunResult> {
   const force = new Set(options.force ?? []);
   const states = await hourStates(bucket);
   const settled = (hour: string) => hourStartOf(hour).getTime() + 3_600_000 + options.settleMs <= now();
-  const targets = states.filter((s) => force.has(s.hour) || (s.uncovered.length > 0 && settled(s.hour))).map((s) => s.hour);
+  const pending = (s: HourState) => s.uncovered.length > 0 || s.carryStale;
+  const targets = states.filter((s) => force.has(s.hour) || (pending(s) && settled(s.hour))).map((s) => s.hour);
   const result: RunResult = { runId, compacted: [], failed: [], skipped: [], record: '' };
   for (const hour of force) if (!states.some((s) => s.hour === hour)) result.skipped.push({ hour, reason: 'no spool objects' });
-  for (const pending of states.filter((s) => s.uncovered.length > 0 && !settled(s.hour) && !force.has(s.hour))) {
-    result.skipped.push({ hour: pending.hour, reason: 'hour not settled yet' });
+  for (const open of states.filter((s) => pending(s) && !settled(s.hour) && !force.has(s.hour))) {
+    result.skipped.push({ hour: open.hour, reason: 'hour not settled yet' });
   }
   logger.info({ runId, pending: targets, hoursWithSpool: states.length }, 'compaction run started');
 
-  for (const [i, hour] of targets.entries()) {
+  for (let i = 0; i < targets.length; i++) {
+    const hour = targets[i]!;
     let lease;
     try {
       lease = await acquireLease(bucket, hour, runId, options.leaseMs, now());
@@ -61,18 +65,34 @@ export async function runCompaction(options: RunOptions): Promise<RunResult> {
     try {
       // Read again under the lease: a run that held it a moment ago may have covered the hour already.
       const [state] = (await hourStates(bucket, hourPrefix('spool', hourStartOf(hour).toISOString()))) as [HourState?];
-      if (!state || (state.uncovered.length === 0 && !force.has(hour))) {
+      if (!state || (!pending(state) && !force.has(hour))) {
         result.skipped.push({ hour, reason: 'compacted by another run' });
         continue;
       }
-      const compaction = await compactHour(hourStartOf(hour), state.spool, options);
+      // The seismic counts continue from where the previous hour's detectors stopped (see README).
+      const carryIn = await readCarry(bucket, previousHour(hour));
+      const compaction = await compactHour(hourStartOf(hour), state.spool, { ...options, ...(carryIn ? { carryIn } : {}) });
       const sites = compaction.sites.map((s) => s.site);
       const packets = compaction.spoolPackets - compaction.duplicates;
+      const carryDigest = digestOf(compaction.carryOut);
+      await writeCarry(bucket, hour, compaction.carryOut);
       await writeRecord(
         bucket,
-        { hour, runId, compactedAt: new Date(now()).toISOString(), objects: Object.fromEntries(state.spool.map((o) => [o.name, o.generation])), packets, sites },
+        {
+          hour,
+          runId,
+          compactedAt: new Date(now()).toISOString(),
+          objects: Object.fromEntries(state.spool.map((o) => [o.name, o.generation])),
+          packets,
+          sites,
+          carryDigest,
+          ...(carryIn ? { carriedFrom: digestOf(carryIn) } : {}),
+        },
         state.recordGeneration,
       );
+      // The next hour counted its events from this hour's old end state: it is recompacted in this run.
+      const next = nextHour(hour);
+      if (state.record?.carryDigest !== carryDigest && !targets.includes(next) && (await hourStates(bucket, hourPrefix('spool', hourStartOf(next).toISOString())))[0]?.record) targets.push(next);
       result.compacted.push({ hour, packets, sites, result: compaction });
       await lineage?.complete(compaction);
       logger.info({ runId, hour, progress: `${i + 1}/${targets.length}`, packets, spoolObjects: state.spool.length, newObjects: state.uncovered.length }, 'hour compacted');

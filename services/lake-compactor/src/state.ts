@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Bucket } from '@google-cloud/storage';
+import type { StaLtaSnapshot } from '@mine/vibration';
 
 /**
  * What the hourly job knows from durable state alone: which spool objects
@@ -29,6 +31,10 @@ export interface CompactionRecord {
   objects: Record<string, string>;
   packets: number;
   sites: string[];
+  /** digest of the detector state this compaction started from (the previous hour's carry), if any */
+  carriedFrom?: string;
+  /** digest of the detector state it ended with (state/detector/<hour>.json) */
+  carryDigest?: string;
 }
 
 export interface HourState {
@@ -40,11 +46,17 @@ export interface HourState {
   recordGeneration?: string;
   /** spool objects the last compaction did not cover */
   uncovered: SpoolObject[];
+  /** the previous hour was recompacted since and ended in another detector state: the event counts need redoing */
+  carryStale: boolean;
 }
 
 export const hourKey = (date: Date) => date.toISOString().slice(0, 13);
 export const hourStartOf = (hour: string) => new Date(`${hour}:00:00.000Z`);
 const recordName = (hour: string) => `state/compacted/${hour}.json`;
+const carryName = (hour: string) => `state/detector/${hour}.json`;
+export const previousHour = (hour: string) => hourKey(new Date(hourStartOf(hour).getTime() - 3_600_000));
+export const nextHour = (hour: string) => hourKey(new Date(hourStartOf(hour).getTime() + 3_600_000));
+export const digestOf = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 32);
 const leaseName = (hour: string) => `state/leases/${hour}.json`;
 const SPOOL_PATH = /^spool\/date=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
 
@@ -64,7 +76,9 @@ export async function hourStates(bucket: Bucket, prefix = 'spool/'): Promise<Hou
     const spool = byHour.get(hour)!;
     const { record, generation } = await readRecord(bucket, hour);
     const uncovered = spool.filter((o) => record?.objects[o.name] !== o.generation);
-    states.push({ hour, spool, uncovered, ...(record ? { record, recordGeneration: generation } : {}) });
+    const previous = record ? (await readRecord(bucket, previousHour(hour))).record : undefined;
+    const carryStale = Boolean(record && previous && previous.carryDigest !== record.carriedFrom);
+    states.push({ hour, spool, uncovered, carryStale, ...(record ? { record, recordGeneration: generation } : {}) });
   }
   return states;
 }
@@ -160,4 +174,19 @@ export function lakeLag(states: HourState[], now = Date.now()): { hour: string; 
   return states
     .filter((s) => s.uncovered.length > 0)
     .map((s) => ({ hour: s.hour, objects: s.uncovered.length, seconds: Math.max(0, (now - Math.min(...s.uncovered.map((o) => Date.parse(o.created)))) / 1000) }));
+}
+
+/** Each sensor's detector state at the end of `hour`, as its last compaction left it. */
+export async function readCarry(bucket: Bucket, hour: string): Promise<Record<string, StaLtaSnapshot> | undefined> {
+  try {
+    const [contents] = await bucket.file(carryName(hour)).download();
+    return JSON.parse(contents.toString('utf8')) as Record<string, StaLtaSnapshot>;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function writeCarry(bucket: Bucket, hour: string, carry: Record<string, StaLtaSnapshot>): Promise<void> {
+  await bucket.file(carryName(hour)).save(JSON.stringify(carry), { resumable: false, contentType: 'application/json' });
 }

@@ -79,11 +79,12 @@ test('the job compacts every hour whose spool changed, by state not by clock: mi
   // Nothing changed: a run does nothing.
   assert.deepEqual((await runCompaction(options)).compacted, []);
 
-  // A late packet for 05, spooled at 07:30: the next run folds it in, and only that hour; BigQuery holds the hour once.
+  // A late packet for 05, spooled at 07:30: the next run folds it in; BigQuery holds the hour once. 05 now ends in
+  // another detector state, so 06, whose event counts continue from it, is recompacted in the same run.
   now = H05 + 2 * HOUR_MS + 30 * 60_000;
   await store(packetsAt(12));
   const late = await runCompaction(options);
-  assert.deepEqual(late.compacted.map((c) => [c.hour, c.packets]), [['2026-11-20T05', 6]]);
+  assert.deepEqual(late.compacted.map((c) => [c.hour, c.packets]), [['2026-11-20T05', 6], ['2026-11-20T06', 2]]);
   assert.deepEqual(await bigQueryRows(), ['05 geo-001 3', '05 geo-002 3', '06 geo-001 1', '06 geo-002 1']);
 
   // A failed run (the features table unreachable) leaves the hour pending; the next good run compacts it.

@@ -124,15 +124,23 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
   assert.ok(first.duplicates >= 15, `redelivered packets dropped (${first.duplicates})`);
   assert.deepEqual(first.sites.map((s) => s.site), ['north-pit', 'south-decline']);
   assert.equal(first.sites.reduce((n, s) => n + s.rawRows, 0), sent.length * 500, 'one raw row per sample');
-  assert.deepEqual(first.sites[0]!.objects, [
-    'raw/site=north-pit/date=2026-11-20/hour=05/part-00000.parquet',
-    'features/packets/site=north-pit/date=2026-11-20/hour=05/part-00000.parquet',
-    'features/hourly/site=north-pit/date=2026-11-20/hour=05/part-00000.parquet',
-  ]);
+  assert.deepEqual(first.sites[0]!.objects, {
+    raw: ['raw/site=north-pit/date=2026-11-20/hour=05/part-geo-001.parquet', 'raw/site=north-pit/date=2026-11-20/hour=05/part-geo-003.parquet'],
+    packets: 'features/packets/site=north-pit/date=2026-11-20/hour=05/part-00000.parquet',
+    hourly: 'features/hourly/site=north-pit/date=2026-11-20/hour=05/part-00000.parquet',
+  });
+  // The raw samples read back from the lake as DuckDB sees it: one row per sample, in order.
+  const rawLocal = join(config.WORK_DIR, 'raw.parquet');
+  await bucket.file(first.sites[0]!.objects.raw[0]!).download({ destination: rawLocal });
+  const [rawCheck] = (
+    await duckdb.runAndReadAll(`SELECT count(*), count(DISTINCT sequence), count(*) FILTER (WHERE sampleTime <= previous)
+      FROM (SELECT sequence, sampleTime, lag(sampleTime) OVER (ORDER BY file_row_number) AS previous FROM read_parquet(${sqlString(rawLocal)}, file_row_number = true))`)
+  ).getRows();
+  assert.deepEqual(rawCheck!.map(Number), [30 * 500, 30, 0], 'every sample once, in time order');
 
   // Features in the lake equal what packages/vibration computes on the packets as sent; DuckDB reads the lake directly.
   const local = join(config.WORK_DIR, 'packets.parquet');
-  await bucket.file(first.sites[0]!.objects[1]!).download({ destination: local });
+  await bucket.file(first.sites[0]!.objects.packets).download({ destination: local });
   const lake = (await duckdb.runAndReadAll(`SELECT sensorId, sequence, ppvX, pvs, rms, dominantFrequencyHz FROM read_parquet(${sqlString(local)}) ORDER BY sensorId, sequence`)).getRowObjects();
   for (const row of lake) {
     const original = sent.find((r) => r.sensorId === row.sensorId && BigInt(r.sequence) === row.sequence)!;
@@ -140,7 +148,7 @@ test('packets are spooled (acked only when stored), survive a crash and redelive
     for (const key of ['ppvX', 'pvs', 'rms', 'dominantFrequencyHz'] as const) assert.ok(Math.abs(Number(row[key]) - expected[key]) < 1e-9, `${row.sensorId}/${row.sequence} ${key}`);
   }
   const hourlyLocal = join(config.WORK_DIR, 'hourly.parquet');
-  await bucket.file(first.sites[1]!.objects[2]!).download({ destination: hourlyLocal });
+  await bucket.file(first.sites[1]!.objects.hourly).download({ destination: hourlyLocal });
   const gaps = (await duckdb.runAndReadAll(`SELECT sensorId, gaps, packets FROM read_parquet(${sqlString(hourlyLocal)}) ORDER BY sensorId`)).getRows();
   assert.deepEqual(gaps.map((r) => [r[0], Number(r[1]), Number(r[2])]), [['geo-002', 0, 30], ['geo-004', 1, 29]]);
 
