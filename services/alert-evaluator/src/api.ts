@@ -126,12 +126,12 @@ export async function alarmRoutes(app: FastifyInstance, { store, feed, auth, str
     return reply.code(409).send({ error: 'conflict', reason: `alarm is ${alarm.state}; nothing to acknowledge` });
   });
 
-  app.get('/sensors', { onRequest: viewer }, async () => ({ sensors: await store.sensors() }));
+  app.get('/sensors', { onRequest: viewer }, async () => ({ sensors: await store.telemetry.sensors() }));
 
   app.get(
     '/zones/ppv',
     { onRequest: viewer, schema: { querystring: Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 1440, default: 60 }) }) } },
-    async (request) => ({ series: await store.zonePpv(new Date(Date.now() - (request.query as { minutes: number }).minutes * 60_000)) }),
+    async (request) => ({ series: await store.telemetry.zonePpv(new Date(Date.now() - (request.query as { minutes: number }).minutes * 60_000)) }),
   );
 
   // The control-room screen: one static page, no build step; it reads this API and its live stream.

@@ -70,6 +70,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
   const dispatched = new Counter({ name: `${prefix}transitions_dispatched_total`, help: 'alarm transitions delivered, by target and outcome', labelNames: ['target', 'outcome'] as const, registers: [registry] });
 
   const silentSensors = new Gauge({ name: `${prefix}sensors_silent`, help: 'sensors past their silence limit, per site (read from PostgreSQL: every replica reports the same)', labelNames: ['site'] as const, registers: [registry] });
+  store.roundTrips = new Counter({ name: `${prefix}postgres_round_trips_total`, help: 'statements sent to PostgreSQL in transactions, by work (packet, other)', labelNames: ['work'] as const, registers: [registry] });
   const continuity = new Counter({ name: `${prefix}packets_by_continuity_total`, help: 'evaluated packets by how they follow their sensor’s stream (first, next, gap, reset, late)', labelNames: ['continuity'] as const, registers: [registry] });
   const evaluator = new Evaluator(store, new RuleEngine(rules), rules, { evaluated, continuity, silentSensors });
   const health = new DeliveryHealth(store, config.DELIVERY_ALARM_AFTER_ATTEMPTS);

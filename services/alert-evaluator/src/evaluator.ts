@@ -59,24 +59,24 @@ export class Evaluator {
       await tx.lockStream('sensor', reading.sensorId);
       const key = `${reading.sensorId}:${reading.bootId ?? ''}:${reading.sequence}:${reading.startTime}`;
       if (!(await tx.firstDelivery('sensor-readings', key))) return undefined;
-      const packet = this.engine.evaluatePacket(reading, await tx.sensorMemory(reading.sensorId));
-      await tx.recordPacket(
+      const packet = this.engine.evaluatePacket(reading, await tx.telemetry.sensorMemory(reading.sensorId));
+      await tx.telemetry.recordPacket(
         { sensorId: reading.sensorId, site: reading.site, zone: reading.zone, ppv: packet.ppvMmS ?? 0, newest: packet.continuity !== 'late', reset: packet.continuity === 'reset' },
         packet.memory,
       );
-      await tx.recordZonePpv(reading.site, reading.zone, reading.startTime, packet.ppvMmS ?? 0);
+      await tx.telemetry.recordZonePpv(reading.site, reading.zone, reading.startTime, packet.ppvMmS ?? 0);
       // New events and the zone rules that count them are serialised per zone, so two sensors'
       // simultaneous events are never each counted without the other.
       if (packet.events.length > 0) await tx.lockStream('zone', `${reading.site}/${reading.zone}`);
-      await tx.recordEvents(packet.events);
+      await tx.telemetry.recordEvents(packet.events);
       await this.apply(tx, packet, rules.holdSeconds * 1000);
 
       const packetEndMs = Date.parse(reading.startTime) + (reading.samples.x.length / reading.sampleRateHz) * 1000;
       const lookbackMs = Math.max(rules.seismic.rateWindowSeconds, rules.forecast.windowSeconds * rules.forecast.windows) * 1000;
-      const times = await tx.zoneEventTimes(reading.site, reading.zone, packetEndMs - lookbackMs);
+      const times = await tx.telemetry.zoneEventTimes(reading.site, reading.zone, packetEndMs - lookbackMs);
       await this.apply(tx, this.engine.evaluateZone(reading.site, reading.zone, times, packetEndMs), rules.holdSeconds * 1000);
       return packet.continuity;
-    });
+    }, 'packet');
     this.metrics?.evaluated?.inc({ source: 'sensor-readings', outcome: outcome ? 'evaluated' : 'duplicate' });
     if (outcome) this.metrics?.continuity?.inc({ continuity: outcome });
   }
@@ -96,7 +96,7 @@ export class Evaluator {
   /** Time-driven rules: silent sensors and overdue high-severity issues. */
   async sweep(nowMs: number): Promise<void> {
     const silentBySite = new Map<string, number>();
-    for (const sensor of await this.store.sensors()) {
+    for (const sensor of await this.store.telemetry.sensors()) {
       const observation = this.engine.silentSensorObservation({ ...sensor, lastPacketAtMs: Date.parse(sensor.receivedAt) }, nowMs);
       silentBySite.set(sensor.site, (silentBySite.get(sensor.site) ?? 0) + (observation ? 1 : 0));
       if (observation) await this.store.transaction((tx) => tx.observe(observation));

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import type { Counter } from '@mine/platform';
 import type { AlarmLevel, AlarmState, AlarmTransition } from '@mine/contracts';
-import { LEVEL_RANK } from './rules/limits.js';
-import type { StaLtaSnapshot } from '@mine/vibration';
+import { nextAlarm, type OpenAlarm } from './lifecycle.js';
 import { OutboxStore } from './outbox.js';
-import type { Normal, Observation, PacketEvaluation, SeismicEvent, SensorMemory } from './rules/engine.js';
+import { migrateSchema } from './schema.js';
+import { Telemetry, TelemetryTx } from './telemetry.js';
+import type { Normal, Observation } from './rules/engine.js';
 
 /** The notification channel replicas LISTEN on to feed their live streams. */
 export const TRANSITION_CHANNEL = 'alarm_transitions';
@@ -22,6 +24,8 @@ export class AlarmStore {
 
   /** The outbox's delivery rows, one per transition and channel. */
   readonly outbox: OutboxStore;
+  /** Sensor memory, zone PPV and events. */
+  readonly telemetry: Telemetry;
 
   constructor(
     readonly pool: pg.Pool,
@@ -31,104 +35,11 @@ export class AlarmStore {
   ) {
     this.s = ident(schema);
     this.outbox = new OutboxStore(pool, this.s);
+    this.telemetry = new Telemetry(pool, this.s);
   }
 
   async migrate(): Promise<void> {
-    const s = this.s;
-    await this.pool.query(`
-      CREATE SCHEMA IF NOT EXISTS ${s};
-      CREATE TABLE IF NOT EXISTS ${s}.alarms (
-        alarm_id uuid PRIMARY KEY,
-        rule_id text NOT NULL,
-        subject text NOT NULL,
-        site text NOT NULL,
-        zone text,
-        level text NOT NULL,
-        state text NOT NULL,
-        message text NOT NULL,
-        details jsonb NOT NULL DEFAULT '{}',
-        count integer NOT NULL,
-        first_seen_at timestamptz NOT NULL,
-        last_seen_at timestamptz NOT NULL,
-        updated_at timestamptz NOT NULL
-      );
-      CREATE UNIQUE INDEX IF NOT EXISTS alarms_one_open ON ${s}.alarms (rule_id, subject) WHERE state <> 'CLEARED_ACK';
-      CREATE TABLE IF NOT EXISTS ${s}.transitions (
-        seq bigserial PRIMARY KEY,
-        transition_id uuid NOT NULL UNIQUE,
-        alarm_id uuid NOT NULL REFERENCES ${s}.alarms,
-        body jsonb NOT NULL,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        dispatched_at timestamptz
-      );
-      CREATE INDEX IF NOT EXISTS transitions_pending ON ${s}.transitions (seq) WHERE dispatched_at IS NULL;
-      CREATE TABLE IF NOT EXISTS ${s}.notifications (
-        transition_id uuid NOT NULL,
-        target text NOT NULL,
-        status text NOT NULL,
-        attempts integer NOT NULL DEFAULT 0,
-        last_error text,
-        updated_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (transition_id, target)
-      );
-      CREATE TABLE IF NOT EXISTS ${s}.processed_messages (
-        source text NOT NULL,
-        key text NOT NULL,
-        processed_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (source, key)
-      );
-      CREATE TABLE IF NOT EXISTS ${s}.sensors (
-        sensor_id text PRIMARY KEY,
-        site text NOT NULL,
-        zone text NOT NULL,
-        last_sequence bigint NOT NULL,
-        last_packet_at timestamptz NOT NULL,
-        last_ppv double precision,
-        received_at timestamptz NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS ${s}.seismic_events (
-        sensor_id text NOT NULL,
-        site text NOT NULL,
-        zone text NOT NULL,
-        on_time timestamptz NOT NULL,
-        peak_ratio double precision NOT NULL,
-        PRIMARY KEY (sensor_id, on_time)
-      );
-      CREATE INDEX IF NOT EXISTS seismic_events_zone ON ${s}.seismic_events (site, zone, on_time);
-      CREATE TABLE IF NOT EXISTS ${s}.zone_ppv_minutes (
-        site text NOT NULL,
-        zone text NOT NULL,
-        minute timestamptz NOT NULL,
-        max_ppv double precision NOT NULL,
-        PRIMARY KEY (site, zone, minute)
-      );
-      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS boot_id text;
-      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS detector jsonb;
-      ALTER TABLE ${s}.sensors ADD COLUMN IF NOT EXISTS sequence_resets integer NOT NULL DEFAULT 0;
-      CREATE TABLE IF NOT EXISTS ${s}.deliveries (
-        channel text NOT NULL,
-        transition_seq bigint NOT NULL REFERENCES ${s}.transitions (seq),
-        attempts integer NOT NULL DEFAULT 0,
-        next_attempt_at timestamptz NOT NULL DEFAULT now(),
-        claimed_until timestamptz,
-        delivered_at timestamptz,
-        last_error text,
-        PRIMARY KEY (channel, transition_seq)
-      );
-      CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (channel, transition_seq) WHERE delivered_at IS NULL;
-      CREATE TABLE IF NOT EXISTS ${s}.issue_positions (
-        issue_id text PRIMARY KEY,
-        occurred_at timestamptz NOT NULL,
-        status text NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS ${s}.open_issues (
-        issue_id text PRIMARY KEY,
-        site_id text NOT NULL,
-        machine_id text NOT NULL,
-        severity text NOT NULL,
-        opened_at timestamptz NOT NULL
-      );
-    `);
+    await migrateSchema(this.pool, this.s);
     await this.adoptUndispatched();
   }
 
@@ -142,20 +53,27 @@ export class AlarmStore {
   }
 
   /** Runs `work` in a transaction; the transitions it records are NOTIFYed on commit. */
-  async transaction<T>(work: (tx: AlarmTx) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  /** Counts statements sent per transaction (each a round trip), by the work's label; set by the wiring. */
+  roundTrips?: Counter<'work'>;
+
+  async transaction<T>(work: (tx: AlarmTx) => Promise<T>, label = 'other'): Promise<T> {
+    const pooled = await this.pool.connect();
+    let statements = 0;
+    // Only `query` is used inside a transaction; counting it measures PostgreSQL round trips per unit of work.
+    const client = { query: (...args: Parameters<pg.PoolClient['query']>) => (statements++, (pooled.query as (...a: unknown[]) => unknown)(...args)) } as unknown as pg.PoolClient;
     try {
       await client.query('BEGIN');
       const tx = new AlarmTx(client, this.s, this.channels);
       const result = await work(tx);
       if (tx.recorded > 0) await client.query(`SELECT pg_notify($1, '')`, [TRANSITION_CHANNEL]);
       await client.query('COMMIT');
+      this.roundTrips?.inc({ work: label }, statements);
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await pooled.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      pooled.release();
     }
   }
 
@@ -202,31 +120,14 @@ export class AlarmStore {
     return this.outbox.forTransitions(transitionIds);
   }
 
-  async sensors() {
-    const { rows } = await this.pool.query(`SELECT sensor_id, site, zone, boot_id, last_sequence, sequence_resets, last_packet_at, last_ppv, received_at FROM ${this.s}.sensors ORDER BY sensor_id`);
-    return rows.map((r) => ({
-      sensorId: r.sensor_id as string,
-      site: r.site as string,
-      zone: r.zone as string,
-      bootId: (r.boot_id as string | null) ?? undefined,
-      lastSequence: Number(r.last_sequence),
-      sequenceResets: Number(r.sequence_resets),
-      lastPacketAt: (r.last_packet_at as Date).toISOString(),
-      lastPpvMmS: r.last_ppv as number | null,
-      receivedAt: (r.received_at as Date).toISOString(),
-    }));
-  }
-
-  /** The largest PPV per zone and minute since `since`, for the control room's trend. */
-  async zonePpv(since: Date) {
-    const { rows } = await this.pool.query(`SELECT site, zone, minute, max_ppv FROM ${this.s}.zone_ppv_minutes WHERE minute >= $1 ORDER BY site, zone, minute`, [since]);
-    return rows.map((r) => ({ site: r.site as string, zone: r.zone as string, minute: (r.minute as Date).toISOString(), ppvMmS: r.max_ppv as number }));
-  }
-
   async openHighSeverityIssues() {
     const { rows } = await this.pool.query(`SELECT issue_id, site_id, machine_id, opened_at FROM ${this.s}.open_issues WHERE severity = 'high'`);
     return rows.map((r) => ({ issueId: r.issue_id as string, siteId: r.site_id as string, machineId: r.machine_id as string, openedAtMs: (r.opened_at as Date).getTime() }));
   }
+}
+
+function openAlarm(row: Record<string, any>): OpenAlarm {
+  return { state: row.state as OpenAlarm['state'], level: row.level as OpenAlarm['level'], lastSeenAtMs: (row.last_seen_at as Date).getTime() };
 }
 
 function toAlarm(row: Record<string, any>) {
@@ -252,12 +153,15 @@ export type Alarm = ReturnType<typeof toAlarm>;
 /** Operations inside one transaction. */
 export class AlarmTx {
   recorded = 0;
+  readonly telemetry: TelemetryTx;
 
   constructor(
     private readonly client: pg.PoolClient,
     private readonly s: string,
     private readonly channels: string[],
-  ) {}
+  ) {
+    this.telemetry = new TelemetryTx(client, s);
+  }
 
   /** True the first time a message key is seen; redelivered messages are skipped. */
   async firstDelivery(source: string, key: string): Promise<boolean> {
@@ -271,54 +175,6 @@ export class AlarmTx {
    */
   async lockStream(kind: 'sensor' | 'zone', key: string): Promise<void> {
     await this.client.query(`SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, [`${this.s}.${kind}`, key]);
-  }
-
-  /** What the rules remember of a sensor: its stream position and STA/LTA detector. */
-  async sensorMemory(sensorId: string): Promise<SensorMemory> {
-    const { rows } = await this.client.query(`SELECT boot_id, last_sequence, last_packet_at, detector FROM ${this.s}.sensors WHERE sensor_id = $1`, [sensorId]);
-    const row = rows[0];
-    if (!row) return {};
-    return {
-      position: { bootId: (row.boot_id as string | null) ?? undefined, lastSequence: Number(row.last_sequence), lastPacketAtMs: (row.last_packet_at as Date).getTime() },
-      ...(row.detector ? { detector: row.detector as StaLtaSnapshot } : {}),
-    };
-  }
-
-  /** Stores the sensor's memory after a packet, with the packet's PPV when it is the newest. */
-  async recordPacket(p: { sensorId: string; site: string; zone: string; ppv: number; newest: boolean; reset: boolean }, memory: PacketEvaluation['memory']): Promise<void> {
-    const { position } = memory;
-    await this.client.query(
-      `INSERT INTO ${this.s}.sensors (sensor_id, site, zone, last_sequence, last_packet_at, last_ppv, received_at, boot_id, detector)
-       VALUES ($1, $2, $3, $4, $5, $6, now(), $7, $8)
-       ON CONFLICT (sensor_id) DO UPDATE SET site = EXCLUDED.site, zone = EXCLUDED.zone,
-         last_sequence = EXCLUDED.last_sequence, last_packet_at = EXCLUDED.last_packet_at, boot_id = EXCLUDED.boot_id, detector = EXCLUDED.detector,
-         last_ppv = CASE WHEN $9 THEN EXCLUDED.last_ppv ELSE ${this.s}.sensors.last_ppv END,
-         sequence_resets = ${this.s}.sensors.sequence_resets + CASE WHEN $10 THEN 1 ELSE 0 END,
-         received_at = now()`,
-      [p.sensorId, p.site, p.zone, position.lastSequence, new Date(position.lastPacketAtMs), p.ppv, position.bootId ?? null, memory.detector ? JSON.stringify(memory.detector) : null, p.newest, p.reset],
-    );
-  }
-
-  async recordZonePpv(site: string, zone: string, at: string, ppv: number): Promise<void> {
-    await this.client.query(
-      `INSERT INTO ${this.s}.zone_ppv_minutes (site, zone, minute, max_ppv) VALUES ($1, $2, date_trunc('minute', $3::timestamptz), $4)
-       ON CONFLICT (site, zone, minute) DO UPDATE SET max_ppv = GREATEST(${this.s}.zone_ppv_minutes.max_ppv, EXCLUDED.max_ppv)`,
-      [site, zone, at, ppv],
-    );
-  }
-
-  async recordEvents(events: SeismicEvent[]): Promise<void> {
-    for (const e of events) {
-      await this.client.query(
-        `INSERT INTO ${this.s}.seismic_events (sensor_id, site, zone, on_time, peak_ratio) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-        [e.sensorId, e.site, e.zone, new Date(e.onTimeMs), e.peakRatio],
-      );
-    }
-  }
-
-  async zoneEventTimes(site: string, zone: string, sinceMs: number): Promise<number[]> {
-    const { rows } = await this.client.query(`SELECT on_time FROM ${this.s}.seismic_events WHERE site = $1 AND zone = $2 AND on_time >= $3 ORDER BY on_time`, [site, zone, new Date(sinceMs)]);
-    return rows.map((r) => (r.on_time as Date).getTime());
   }
 
   /**
@@ -351,54 +207,51 @@ export class AlarmTx {
   /** Raises, refreshes or escalates the open alarm for the observation's rule and subject. */
   async observe(o: Observation): Promise<void> {
     const { rows } = await this.client.query(`SELECT * FROM ${this.s}.alarms WHERE rule_id = $1 AND subject = $2 AND state <> 'CLEARED_ACK' FOR UPDATE`, [o.ruleId, o.subject]);
-    const at = new Date(o.atMs);
     const current = rows[0];
-    if (!current) {
+    const outcome = nextAlarm(current ? openAlarm(current) : undefined, { kind: 'observed', level: o.level, atMs: o.atMs });
+    if (outcome.change === 'raised') {
       const alarmId = randomUUID();
       await this.client.query(
         `INSERT INTO ${this.s}.alarms (alarm_id, rule_id, subject, site, zone, level, state, message, details, count, first_seen_at, last_seen_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'ACTIVE_UNACK', $7, $8, 1, $9, $9, now())`,
-        [alarmId, o.ruleId, o.subject, o.site, o.zone ?? null, o.level, o.message, o.details, at],
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $10, now())`,
+        [alarmId, o.ruleId, o.subject, o.site, o.zone ?? null, outcome.level, outcome.state, o.message, o.details, new Date(o.atMs)],
       );
       await this.record(alarmId, undefined);
       return;
     }
-    const escalated = LEVEL_RANK[o.level] > LEVEL_RANK[current.level as AlarmLevel];
-    const returned = current.state === 'CLEARED_UNACK';
-    // Escalation or a return re-announces the alarm and asks for a fresh acknowledgement.
-    const state = escalated || returned ? 'ACTIVE_UNACK' : current.state;
+    if (outcome.change !== 'observed') return;
+    // A transition re-announces the alarm with the observation's message and evidence.
     await this.client.query(
-      `UPDATE ${this.s}.alarms SET count = count + 1, last_seen_at = GREATEST(last_seen_at, $2), level = $3, state = $4,
+      `UPDATE ${this.s}.alarms SET count = count + 1, last_seen_at = $2, level = $3, state = $4,
          message = CASE WHEN $5 THEN $6 ELSE message END, details = CASE WHEN $5 THEN $7 ELSE details END, updated_at = now()
        WHERE alarm_id = $1`,
-      [current.alarm_id, at, escalated ? o.level : current.level, state, escalated || returned, o.message, o.details],
+      [current.alarm_id, new Date(outcome.lastSeenAtMs), outcome.level, outcome.state, outcome.announce, o.message, o.details],
     );
-    if (escalated || returned) await this.record(current.alarm_id, current.state);
+    if (outcome.announce) await this.record(current.alarm_id, current.state);
   }
 
   /** Clears the open alarm once its condition has been normal for the hold time. */
   async normal(n: Normal, holdMs: number): Promise<void> {
     const { rows } = await this.client.query(
-      `SELECT alarm_id, state, last_seen_at FROM ${this.s}.alarms WHERE rule_id = $1 AND subject = $2 AND state IN ('ACTIVE_UNACK', 'ACTIVE_ACK') FOR UPDATE`,
+      `SELECT alarm_id, state, level, last_seen_at FROM ${this.s}.alarms WHERE rule_id = $1 AND subject = $2 AND state IN ('ACTIVE_UNACK', 'ACTIVE_ACK') FOR UPDATE`,
       [n.ruleId, n.subject],
     );
     const current = rows[0];
-    if (!current) return;
-    if (!n.immediate && n.atMs - (current.last_seen_at as Date).getTime() < holdMs) return;
-    const state = current.state === 'ACTIVE_ACK' ? 'CLEARED_ACK' : 'CLEARED_UNACK';
-    await this.client.query(`UPDATE ${this.s}.alarms SET state = $2, updated_at = now() WHERE alarm_id = $1`, [current.alarm_id, state]);
+    const outcome = nextAlarm(current ? openAlarm(current) : undefined, { kind: 'normal', atMs: n.atMs, holdMs, ...(n.immediate ? { immediate: true } : {}) });
+    if (outcome.change !== 'state') return;
+    await this.client.query(`UPDATE ${this.s}.alarms SET state = $2, updated_at = now() WHERE alarm_id = $1`, [current.alarm_id, outcome.state]);
     await this.record(current.alarm_id, current.state);
   }
 
   /** An operator acknowledges; returns the new state, or undefined if there was nothing to acknowledge. */
   async acknowledge(alarmId: string, actor: string): Promise<AlarmState | undefined> {
-    const { rows } = await this.client.query(`SELECT state FROM ${this.s}.alarms WHERE alarm_id = $1 FOR UPDATE`, [alarmId]);
-    const from = rows[0]?.state as AlarmState | undefined;
-    const to = from === 'ACTIVE_UNACK' ? 'ACTIVE_ACK' : from === 'CLEARED_UNACK' ? 'CLEARED_ACK' : undefined;
-    if (!from || !to) return undefined;
-    await this.client.query(`UPDATE ${this.s}.alarms SET state = $2, updated_at = now() WHERE alarm_id = $1`, [alarmId, to]);
-    await this.record(alarmId, from, actor);
-    return to;
+    const { rows } = await this.client.query(`SELECT state, level, last_seen_at FROM ${this.s}.alarms WHERE alarm_id = $1 FOR UPDATE`, [alarmId]);
+    const current = rows[0];
+    const outcome = nextAlarm(current && current.state !== 'CLEARED_ACK' ? openAlarm(current) : undefined, { kind: 'acknowledged' });
+    if (outcome.change !== 'state') return undefined;
+    await this.client.query(`UPDATE ${this.s}.alarms SET state = $2, updated_at = now() WHERE alarm_id = $1`, [alarmId, outcome.state]);
+    await this.record(alarmId, current.state, actor);
+    return outcome.state;
   }
 
   private async record(alarmId: string, previousState: AlarmState | undefined, actor?: string): Promise<void> {

@@ -111,7 +111,7 @@ test('a blast raises an orange alarm, a stronger one escalates it to red, it cle
   // The quiet packets come as sensor-gateway sends a device's request: one packed message; the blast as earlier one-packet JSON.
   const quiet = [0, 1, 2].map((seq) => ({ ...packet('geo-7', seq, 0.2), receivedAt: new Date(T0 + 3000).toISOString() }));
   for (const message of encodeSensorReadings(quiet)) await ctx.readings.publishMessage(message);
-  await waitFor(async () => ((await service.store.sensors()).find((s) => s.sensorId === 'geo-7' && s.lastSequence === 2) ? true : undefined), { what: 'the packed quiet packets evaluated' });
+  await waitFor(async () => ((await service.store.telemetry.sensors()).find((s) => s.sensorId === 'geo-7' && s.lastSequence === 2) ? true : undefined), { what: 'the packed quiet packets evaluated' });
   await publish(ctx.readings, packet('geo-7', 3, 25.4 * 0.8));
   const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'vibration-limit', limit: 10 }))[0], { what: 'vibration alarm' });
   assert.equal(raised.level, 'orange');
@@ -195,7 +195,7 @@ test('silent sensors: the sweep counts them per site on /metrics, for the Sensor
   const service = await ctx.start();
   t.after(() => service.close());
   for (const message of encodeSensorReadings([packet('geo-silent', 0, 0.2)])) await ctx.readings.publishMessage(message);
-  await waitFor(async () => ((await service.store.sensors()).some((s) => s.sensorId === 'geo-silent') ? true : undefined), { what: 'the packet evaluated' });
+  await waitFor(async () => ((await service.store.telemetry.sensors()).some((s) => s.sensorId === 'geo-silent') ? true : undefined), { what: 'the packet evaluated' });
   const silentLine = async () => /alert_evaluator_sensors_silent\{site="north-pit",service="alert-evaluator"\} (\d+)/.exec((await service.app.inject({ url: '/metrics' })).body)?.[1];
   // The store stamps receivedAt with PostgreSQL's clock: silent ten minutes later, not now.
   // (The service's own sweeper runs too, with now: poll so its result cannot overwrite ours unseen.)

@@ -2,8 +2,7 @@ import type { AlarmLevel, MachineryIssueEvent, SensorReading } from '@mine/contr
 import { StaLtaDetector, packetFeatures, type StaLtaEvent, type StaLtaSnapshot } from '@mine/vibration';
 import { advance, continuityOf, type Continuity, type StreamPosition } from './continuity.js';
 import { inverseRateForecast, eventRates } from './forecast.js';
-import { signalHealth } from './health.js';
-import { limitMmS, tarpLevel } from './limits.js';
+import { PACKET_RULES } from './packet/index.js';
 import type { Rules } from './rules-config.js';
 
 export const RULES = {
@@ -77,7 +76,7 @@ export interface PacketEvaluation extends Evaluation {
 export class RuleEngine {
   constructor(private readonly rules: Rules) {}
 
-  /** Per-packet rules: vibration limit, signal health, sequence gaps, STA/LTA triggers. */
+  /** Per-packet rules (PACKET_RULES: vibration limit, signal health, sequence gaps), then the STA/LTA trigger. */
   evaluatePacket(reading: SensorReading, memory: SensorMemory = {}): PacketEvaluation {
     const rules = this.rules.for(reading.site, reading.zone);
     const atMs = Date.parse(reading.startTime);
@@ -87,46 +86,14 @@ export class RuleEngine {
     const events: SeismicEvent[] = [];
 
     const features = packetFeatures(reading);
-    const peak = Math.max(features.ppvX, features.ppvY, features.ppvZ);
-    const limit = limitMmS(features.dominantFrequencyHz, rules.vibration);
-    const level = tarpLevel(peak / limit, rules.vibration.tarp);
-    if (level === 'green') normals.push({ ruleId: RULES.vibrationLimit, ...base });
-    else
-      observations.push({
-        ruleId: RULES.vibrationLimit,
-        ...base,
-        level,
-        message: `PPV ${peak.toFixed(2)} mm/s at ${features.dominantFrequencyHz.toFixed(1)} Hz is ${Math.round((100 * peak) / limit)} % of the ${rules.vibration.standard.toUpperCase()} limit (${limit.toFixed(1)} mm/s)`,
-        details: { ppvMmS: peak, pvsMmS: features.pvs, dominantFrequencyHz: features.dominantFrequencyHz, limitMmS: limit, standard: rules.vibration.standard, sequence: reading.sequence },
-      });
-
-    normals.push({ ruleId: RULES.sensorSilent, ...base });
-    const health = signalHealth(reading.samples, rules.health);
-    if (health.flatLined)
-      observations.push({ ruleId: RULES.flatLine, ...base, level: 'yellow', message: `sensor ${reading.sensorId} reports a flat line`, details: { sequence: reading.sequence } });
-    else normals.push({ ruleId: RULES.flatLine, ...base });
-    if (health.clipped)
-      observations.push({
-        ruleId: RULES.clipping,
-        ...base,
-        level: 'yellow',
-        message: `sensor ${reading.sensorId} is clipping (${(health.clippedShare * 100).toFixed(1)} % of samples at ±${rules.health.clipLevelMmS} mm/s)`,
-        details: { clippedShare: health.clippedShare, sequence: reading.sequence },
-      });
-    else normals.push({ ruleId: RULES.clipping, ...base });
-
     const continuity = continuityOf(memory.position, reading);
-    const previousSequence = memory.position?.lastSequence;
-    if (continuity === 'gap' && previousSequence !== undefined)
-      observations.push({
-        ruleId: RULES.sequenceGap,
-        ...base,
-        level: 'yellow',
-        message: `sensor ${reading.sensorId} skipped ${reading.sequence - previousSequence - 1} packet(s) after ${previousSequence}`,
-        details: { from: previousSequence, to: reading.sequence },
-      });
-    // A restarted count is a fresh stream, not a gap.
-    else if (continuity === 'next' || continuity === 'reset') normals.push({ ruleId: RULES.sequenceGap, ...base });
+    const context = { reading, features, continuity, previousSequence: memory.position?.lastSequence, settings: rules, base };
+    for (const rule of PACKET_RULES) {
+      const result = rule.evaluate(context);
+      observations.push(...(result.observations ?? []));
+      normals.push(...(result.normals ?? []));
+    }
+    const peak = Math.max(features.ppvX, features.ppvY, features.ppvZ);
 
     // STA/LTA needs packets in order; an old packet arriving late is judged on its amplitude only.
     let detector = memory.detector;
