@@ -29,6 +29,8 @@ export interface PlatformServiceProps {
   readonly secretEnv?: Record<string, [string, string]>;
   readonly cpu?: string;
   readonly memory?: string;
+  /** size limit of the scratch volume at /tmp (default 2Gi) */
+  readonly scratch?: string;
   readonly autoscale?: { min: number; max: number; cpuPercent: number };
   /** CronJob: the schedule key in values.schedules */
   readonly schedule?: string;
@@ -99,7 +101,7 @@ export class PlatformService extends Construct {
         terminationGracePeriodSeconds: 30,
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
         containers: [container],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }, ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } }))],
+        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: props.scratch ?? '2Gi' } }, ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } }))],
         ...(props.kind === 'cronjob' ? { restartPolicy: 'Never' } : {}),
       },
     };

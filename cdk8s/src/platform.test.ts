@@ -93,6 +93,25 @@ test('every service has its own identity, bound by Workload Identity, with least
   for (const member of members) assert.doesNotMatch(member.spec.role, /roles\/(owner|editor)$/);
 });
 
+test('least privilege: each service writes only its own tables; only alert-evaluator writes the alarm history; readers only read', () => {
+  const members = ofKind('IAMPolicyMember');
+  const editors = (resource: string) => members.filter((m) => m.spec.role === 'roles/bigquery.dataEditor' && m.spec.resourceRef.name === resource).map((m) => m.spec.member.replace(/^serviceAccount:([^@]+)@.*$/, '$1')).sort();
+  assert.deepEqual(editors('ops'), [], 'no service edits the shared ops dataset as a whole');
+  assert.deepEqual(editors('ops-alarm-transitions'), ['alert-evaluator']);
+  assert.deepEqual(editors('ops-vibration-hourly'), ['lake-compactor']);
+  assert.deepEqual(editors('ops-quality-quarantine'), ['quality-gate']);
+  assert.deepEqual(editors('ops-seismic-events'), ['seismic-catalogue']);
+  assert.deepEqual(editors('ops-pipeline-runs'), ['alert-evaluator', 'db-extractor', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 's3-avro-sync']);
+  assert.ok(members.filter((m) => m.spec.resourceRef.kind === 'BigQueryTable').every((m) => ofKind('BigQueryTable').some((t) => t.metadata.name === m.spec.resourceRef.name)), 'every table grant names a declared table');
+  const readerGrants = members.filter((m) => m.metadata.name.startsWith('reader-'));
+  assert.ok(readerGrants.length > 0);
+  assert.ok(readerGrants.every((m) => ['roles/bigquery.dataViewer', 'roles/storage.objectViewer', 'roles/bigquery.jobUser'].includes(m.spec.role)), 'readers never write');
+  const readsOf = (reader: string) => readerGrants.filter((m) => m.spec.member === `{{ .Values.readers.${reader} }}` && m.spec.role !== 'roles/bigquery.jobUser').map((m) => m.spec.resourceRef.name).sort();
+  assert.deepEqual(readsOf('dashboards'), ['marts']);
+  assert.deepEqual(readsOf('mlTeam'), ['marts', 'ops', '{{ .Values.gcp.projectId }}-lake']);
+  assert.ok(readsOf('analysts').includes('raw-production') && readsOf('analysts').includes('curated'));
+});
+
 test('monitoring: a PodMonitoring scrapes every workload with a port; the rules ship as Rules and GlobalRules', () => {
   const monitors = ofKind('PodMonitoring');
   assert.deepEqual(monitors.map((m) => m.metadata.name).sort(), services.filter((s) => s.port).map((s) => s.name).sort());

@@ -99,6 +99,7 @@ export async function buildSeismicCatalogue(deps: SeismicCatalogueDependencies):
     catalogue = running;
     subscriber = new Subscriber(pubsub, {
       subscription: config.SENSOR_SUBSCRIPTION,
+      maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
       decode: decodeSensorReadings,
       validator: compileValidator(SensorReadingBatch),
       deadLetterTopic: config.SENSOR_DEAD_LETTER_TOPIC,
