@@ -9,6 +9,8 @@ export const AlertEvaluatorEnv = Type.Object({
   PG_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]*$', default: 'alert_evaluator' }),
   SENSOR_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.sensor-readings-ordered', description: 'an ordered subscription (ordering key = sensor id)' }),
   SENSOR_DEAD_LETTER_TOPIC: Type.String({ default: 'sensor-readings-dead-letter' }),
+  SEISMIC_EVENT_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.seismic-events', description: 'the event catalogue (seismic-catalogue): one alarm per event' }),
+  SEISMIC_EVENT_DEAD_LETTER_TOPIC: Type.String({ default: 'seismic-events-dead-letter' }),
   ISSUE_SUBSCRIPTION: Type.String({ default: 'alert-evaluator.machinery-issues' }),
   ISSUE_DEAD_LETTER_TOPIC: Type.String({ default: 'machinery-issues-dead-letter' }),
   ALERTS_TOPIC: Type.String({ default: 'alerts' }),

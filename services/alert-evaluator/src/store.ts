@@ -220,14 +220,17 @@ export class AlarmTx {
       return;
     }
     if (outcome.change !== 'observed') return;
+    // A revision (a catalogue event relabelled) replaces level, message and details, even downwards, and is announced.
+    const revised = o.revise === true && (o.level !== current.level || o.message !== current.message);
+    const announce = outcome.announce || revised;
     // A transition re-announces the alarm with the observation's message and evidence.
     await this.client.query(
       `UPDATE ${this.s}.alarms SET count = count + 1, last_seen_at = $2, level = $3, state = $4,
          message = CASE WHEN $5 THEN $6 ELSE message END, details = CASE WHEN $5 THEN $7 ELSE details END, updated_at = now()
        WHERE alarm_id = $1`,
-      [current.alarm_id, new Date(outcome.lastSeenAtMs), outcome.level, outcome.state, outcome.announce, o.message, o.details],
+      [current.alarm_id, new Date(outcome.lastSeenAtMs), revised ? o.level : outcome.level, outcome.state, announce, o.message, o.details],
     );
-    if (outcome.announce) await this.record(current.alarm_id, current.state);
+    if (announce) await this.record(current.alarm_id, current.state);
   }
 
   /** Clears the open alarm once its condition has been normal for the hold time. */
