@@ -158,6 +158,15 @@ test('readiness checks need only permissions granted: each /readyz call has its 
   for (const [service, call, role, resource] of checks) assert.ok(granted(service, role, resource), `${service} readiness (${call}) needs ${role} on ${resource}`);
 });
 
+test('the gateway reads its device registry from the Secret mounted as a file (reloaded without restart), not from the environment', () => {
+  const pod = ofKind('Deployment').find((d) => d.metadata.name === 'sensor-gateway')!.spec.template.spec;
+  assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'sensor-devices'), { name: 'sensor-devices', secret: { secretName: 'sensor-devices' } });
+  assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'sensor-devices'), { name: 'sensor-devices', mountPath: '/etc/mine/sensor-devices', readOnly: true });
+  const config = ofKind('ConfigMap').find((c) => c.metadata.name === 'sensor-gateway') as unknown as { data: Record<string, string> };
+  assert.equal(config.data.DEVICES_FILE, '/etc/mine/sensor-devices/devices.json');
+  assert.ok(!(pod.containers[0].env ?? []).some((e: { name: string }) => e.name === 'DEVICES_JSON'));
+});
+
 test('the gateway and fdsn-ws read the station inventory from the operators’ ConfigMap, mounted read-only', () => {
   for (const name of ['sensor-gateway', 'fdsn-ws']) {
     const deployment = ofKind('Deployment').find((d) => d.metadata.name === name)!;
