@@ -20,7 +20,7 @@ export const AlertEvaluatorEnv = Type.Object({
   RULES_JSON: Type.String({ default: '{}', description: 'alarm rules: defaults and per-site/zone overrides (see README)' }),
   WEBHOOK_URLS: Type.String({ default: '', description: 'comma-separated URLs notified of every transition' }),
   WEBHOOK_SIGNING_SECRET: Secret(Type.String({ default: '', description: 'HMAC-SHA256 key for the x-mine-signature header; set it wherever webhooks are' })),
-  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 5000 }),
+  WEBHOOK_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 30_000, description: 'a slow receiver holds only its own lane, so wait for it rather than send again' }),
   WEBHOOK_MIN_BACKOFF_MS: Type.Integer({ minimum: 1, default: 500, description: 'first retry delay of any notification channel; doubles per failure' }),
   DELIVERY_MAX_BACKOFF_MS: Type.Integer({ minimum: 1, default: 30_000, description: 'cap of the retry delay' }),
   DELIVERY_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 100, default: 4, description: 'deliveries in flight per channel and replica' }),

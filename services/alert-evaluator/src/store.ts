@@ -43,11 +43,13 @@ export class AlarmStore {
     await this.adoptUndispatched();
   }
 
-  /** Transitions recorded before the outbox (never handed to a channel) get their delivery rows. */
+  /** Transitions recorded before the outbox (undispatched, without delivery rows) get their delivery rows. */
   private async adoptUndispatched(): Promise<void> {
     await this.pool.query(
-      `WITH pending AS (UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE dispatched_at IS NULL RETURNING seq)
-       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, pending.seq FROM pending, unnest($1::text[]) AS channel ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${this.s}.deliveries (channel, transition_seq)
+       SELECT channel, t.seq FROM ${this.s}.transitions t, unnest($1::text[]) AS channel
+       WHERE t.dispatched_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d WHERE d.transition_seq = t.seq)
+       ON CONFLICT DO NOTHING`,
       [this.channels],
     );
   }
@@ -280,7 +282,7 @@ export class AlarmTx {
     };
     // The transition and its delivery rows, one per channel, in one statement.
     await this.client.query(
-      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body, dispatched_at) VALUES ($1, $2, $3, now()) RETURNING seq)
+      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body) VALUES ($1, $2, $3) RETURNING seq)
        INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, t.seq FROM t, unnest($4::text[]) AS channel`,
       [transition.transitionId, alarmId, transition, this.channels],
     );
