@@ -1,10 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { toBigQuerySchema } from '@mine/contracts';
-import { bucketName, deadLetterTopicOf, type Topology } from '@mine/topology';
+import { bucketName, deadLetterTopicOf, tableWriters, type Topology } from '@mine/topology';
 import { googleServiceAccount, values } from './platform-service.js';
 
 const k8sName = (name: string) => name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '');
+/** `ml-team` → `mlTeam`: chart value keys. */
+const camel = (name: string) => name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
 const annotations = { 'cnrm.cloud.google.com/project-id': values.projectId };
 
 /**
@@ -93,6 +95,21 @@ export class GcpResources extends Construct {
     for (const d of topology.datasets) {
       for (const writer of d.writers) if (services.includes(writer)) grant(writer, 'roles/bigquery.dataEditor', { kind: 'BigQueryDataset', name: k8sName(d.name) }, `write-${d.name}`);
     }
+    // Table-level grants where the dataset is shared: each service writes only its own tables.
+    for (const t of topology.tables) {
+      const datasetWriters = topology.datasets.find((d) => d.name === t.dataset)?.writers ?? [];
+      for (const writer of tableWriters(topology, t)) {
+        if (!services.includes(writer) || datasetWriters.includes(writer)) continue;
+        grant(writer, 'roles/bigquery.dataEditor', { kind: 'BigQueryTable', name: k8sName(`${t.dataset}-${t.name}`) }, `write-${t.dataset}-${t.name}`);
+      }
+    }
+    // Readers (analysts, dashboards, the ML team): data viewers, and job users to query; members are chart values.
+    for (const r of topology.readers) {
+      const member = `{{ .Values.readers.${camel(r.name)} }}`;
+      for (const d of r.datasets) object('IAMPolicyMember', 'iam.cnrm.cloud.google.com/v1beta1', k8sName(`reader-${r.name}-${d}`), { member, role: 'roles/bigquery.dataViewer', resourceRef: { kind: 'BigQueryDataset', name: k8sName(d) } });
+      for (const b of r.buckets) object('IAMPolicyMember', 'iam.cnrm.cloud.google.com/v1beta1', k8sName(`reader-${r.name}-${b}`), { member, role: 'roles/storage.objectViewer', resourceRef: { kind: 'StorageBucket', name: bucketName({ name: b }, values.projectId) } });
+      object('IAMPolicyMember', 'iam.cnrm.cloud.google.com/v1beta1', k8sName(`reader-${r.name}-bigquery-jobs`), { member, role: 'roles/bigquery.jobUser', resourceRef: { kind: 'Project', external: `projects/${values.projectId}` } });
+    }
     for (const b of topology.buckets) {
       for (const writer of b.writers) {
         if (!services.includes(writer)) continue;
@@ -107,7 +124,7 @@ export class GcpResources extends Construct {
       }
     }
     // Load and query jobs run in the project: every service that writes a dataset may start them.
-    for (const service of services.filter((s) => topology.datasets.some((d) => d.writers.includes(s as never)))) {
+    for (const service of services.filter((s) => topology.tables.some((t) => tableWriters(topology, t).includes(s as never)) || topology.datasets.some((d) => d.writers.includes(s as never)))) {
       object('IAMPolicyMember', 'iam.cnrm.cloud.google.com/v1beta1', `${service}-bigquery-jobs`, {
         member: `serviceAccount:${googleServiceAccount(service)}`,
         role: 'roles/bigquery.jobUser',

@@ -29,6 +29,8 @@ export interface PlatformServiceProps {
   readonly secretEnv?: Record<string, [string, string]>;
   readonly cpu?: string;
   readonly memory?: string;
+  /** size limit of the scratch volume at /tmp (default 2Gi) */
+  readonly scratch?: string;
   readonly autoscale?: { min: number; max: number; cpuPercent: number };
   /** CronJob: the schedule key in values.schedules */
   readonly schedule?: string;
@@ -39,6 +41,8 @@ export interface PlatformServiceProps {
   readonly externalHttps?: boolean;
   /** files from ConfigMaps the operators keep (the station inventory), mounted read-only at /etc/mine/<configMap>/ */
   readonly configMapFiles?: string[];
+  /** Secrets mounted read-only as files at /etc/mine/<secret>/ (the kubelet updates them in place, no restart) */
+  readonly secretFiles?: string[];
   /** egress to databases outside the cluster (CIDR, port) */
   readonly databaseEgress?: { cidr: string; port: number }[];
   /** a GKE BackendConfig (IAP, for instance) the load balancer applies to this Service */
@@ -82,7 +86,7 @@ export class PlatformService extends Construct {
       ...(props.port ? { ports: [{ name: 'http', containerPort: props.port }] } : {}),
       resources: { requests: { cpu: props.cpu ?? '250m', memory: props.memory ?? '256Mi' }, limits: { memory: props.memory ?? '256Mi' } },
       securityContext: { runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...(props.configMapFiles ?? []).map((name) => ({ name, mountPath: `/etc/mine/${name}`, readOnly: true }))],
+      volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, ...[...(props.configMapFiles ?? []), ...(props.secretFiles ?? [])].map((name) => ({ name, mountPath: `/etc/mine/${name}`, readOnly: true }))],
       ...(props.port && props.kind === 'deployment'
         ? {
             readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5 },
@@ -99,7 +103,11 @@ export class PlatformService extends Construct {
         terminationGracePeriodSeconds: 30,
         securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
         containers: [container],
-        volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }, ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } }))],
+        volumes: [
+          { name: 'tmp', emptyDir: { sizeLimit: props.scratch ?? '2Gi' } },
+          ...(props.configMapFiles ?? []).map((name) => ({ name, configMap: { name } })),
+          ...(props.secretFiles ?? []).map((name) => ({ name, secret: { secretName: name } })),
+        ],
         ...(props.kind === 'cronjob' ? { restartPolicy: 'Never' } : {}),
       },
     };

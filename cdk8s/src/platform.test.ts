@@ -93,6 +93,25 @@ test('every service has its own identity, bound by Workload Identity, with least
   for (const member of members) assert.doesNotMatch(member.spec.role, /roles\/(owner|editor)$/);
 });
 
+test('least privilege: each service writes only its own tables; only alert-evaluator writes the alarm history; readers only read', () => {
+  const members = ofKind('IAMPolicyMember');
+  const editors = (resource: string) => members.filter((m) => m.spec.role === 'roles/bigquery.dataEditor' && m.spec.resourceRef.name === resource).map((m) => m.spec.member.replace(/^serviceAccount:([^@]+)@.*$/, '$1')).sort();
+  assert.deepEqual(editors('ops'), [], 'no service edits the shared ops dataset as a whole');
+  assert.deepEqual(editors('ops-alarm-transitions'), ['alert-evaluator']);
+  assert.deepEqual(editors('ops-vibration-hourly'), ['lake-compactor']);
+  assert.deepEqual(editors('ops-quality-quarantine'), ['quality-gate']);
+  assert.deepEqual(editors('ops-seismic-events'), ['seismic-catalogue']);
+  assert.deepEqual(editors('ops-pipeline-runs'), ['alert-evaluator', 'db-extractor', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 's3-avro-sync']);
+  assert.ok(members.filter((m) => m.spec.resourceRef.kind === 'BigQueryTable').every((m) => ofKind('BigQueryTable').some((t) => t.metadata.name === m.spec.resourceRef.name)), 'every table grant names a declared table');
+  const readerGrants = members.filter((m) => m.metadata.name.startsWith('reader-'));
+  assert.ok(readerGrants.length > 0);
+  assert.ok(readerGrants.every((m) => ['roles/bigquery.dataViewer', 'roles/storage.objectViewer', 'roles/bigquery.jobUser'].includes(m.spec.role)), 'readers never write');
+  const readsOf = (reader: string) => readerGrants.filter((m) => m.spec.member === `{{ .Values.readers.${reader} }}` && m.spec.role !== 'roles/bigquery.jobUser').map((m) => m.spec.resourceRef.name).sort();
+  assert.deepEqual(readsOf('dashboards'), ['marts']);
+  assert.deepEqual(readsOf('mlTeam'), ['marts', 'ops', '{{ .Values.gcp.projectId }}-lake']);
+  assert.ok(readsOf('analysts').includes('raw-production') && readsOf('analysts').includes('curated'));
+});
+
 test('monitoring: a PodMonitoring scrapes every workload with a port; the rules ship as Rules and GlobalRules', () => {
   const monitors = ofKind('PodMonitoring');
   assert.deepEqual(monitors.map((m) => m.metadata.name).sort(), services.filter((s) => s.port).map((s) => s.name).sort());
@@ -137,6 +156,15 @@ test('readiness checks need only permissions granted: each /readyz call has its 
     ['fdsn-ws', 'file.download: storage.objects.get', 'roles/storage.objectViewer', bucketName({ name: 'lake' }, '{{ .Values.gcp.projectId }}')],
   ];
   for (const [service, call, role, resource] of checks) assert.ok(granted(service, role, resource), `${service} readiness (${call}) needs ${role} on ${resource}`);
+});
+
+test('the gateway reads its device registry from the Secret mounted as a file (reloaded without restart), not from the environment', () => {
+  const pod = ofKind('Deployment').find((d) => d.metadata.name === 'sensor-gateway')!.spec.template.spec;
+  assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'sensor-devices'), { name: 'sensor-devices', secret: { secretName: 'sensor-devices' } });
+  assert.deepEqual(pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'sensor-devices'), { name: 'sensor-devices', mountPath: '/etc/mine/sensor-devices', readOnly: true });
+  const config = ofKind('ConfigMap').find((c) => c.metadata.name === 'sensor-gateway') as unknown as { data: Record<string, string> };
+  assert.equal(config.data.DEVICES_FILE, '/etc/mine/sensor-devices/devices.json');
+  assert.ok(!(pod.containers[0].env ?? []).some((e: { name: string }) => e.name === 'DEVICES_JSON'));
 });
 
 test('the gateway and fdsn-ws read the station inventory from the operators’ ConfigMap, mounted read-only', () => {

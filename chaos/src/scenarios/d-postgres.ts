@@ -28,7 +28,8 @@ class ControlRoom {
           continue;
         }
         try {
-          const response = await fetch(`${base}/alarms/stream?access_token=${VIEWER}`, { signal: this.controller.signal });
+          // A bearer header: the stream no longer takes a token in the URL (issue 18).
+          const response = await fetch(`${base}/alarms/stream`, { headers: { authorization: `Bearer ${VIEWER}` }, signal: this.controller.signal });
           const reader = response.body!.getReader();
           let buffer = '';
           for (;;) {

@@ -1,6 +1,6 @@
 import { toBigQuerySchema, type BigQueryField } from '@mine/contracts';
 import type { TObject, TSchema } from '@sinclair/typebox';
-import type { Topology } from './types.js';
+import { tableWriters, type Topology } from './types.js';
 
 function sensitivityOf(schema: TObject, name: string): string {
   return ((schema.properties[name] as TSchema & { sensitivity?: string }).sensitivity as string | undefined) ?? 'internal';
@@ -27,10 +27,13 @@ export function dataDictionary(topology: Topology): string {
     '',
   ];
   for (const dataset of topology.datasets) {
-    out.push(`## ${dataset.name}`, '', dataset.description, '', `Written by: ${dataset.writers.length ? dataset.writers.join(', ') : 'views only'}.`, '');
     const tables = topology.tables.filter((t) => t.dataset === dataset.name);
+    const readers = topology.readers.filter((r) => r.datasets.includes(dataset.name)).map((r) => r.name);
+    const writtenBy = dataset.writers.length ? dataset.writers.join(', ') : tables.length ? 'per table (below), no service writes the dataset as a whole' : 'views only';
+    out.push(`## ${dataset.name}`, '', dataset.description, '', `Written by: ${writtenBy}.${readers.length ? ` Read by: ${readers.join(', ')}.` : ''}`, '');
     for (const table of tables) {
-      out.push(`### ${dataset.name}.${table.name}`, '', `${table.description}. Owner: ${table.owner}.` +
+      const writers = tableWriters(topology, table).filter((w) => !dataset.writers.includes(w));
+      out.push(`### ${dataset.name}.${table.name}`, '', `${table.description}. Owner: ${table.owner}.` + (dataset.writers.length ? '' : ` Written only by: ${writers.join(', ')}.`) +
         (table.partitioning ? ` Partitioned by \`${table.partitioning.field}\` (${table.partitioning.type}).` : '') +
         (table.clustering ? ` Clustered by ${table.clustering.map((c) => `\`${c}\``).join(', ')}.` : ''), '',
         '| column | type | mode | sensitivity | description |', '| --- | --- | --- | --- | --- |', ...rows(toBigQuerySchema(table.contract), table.contract), '');

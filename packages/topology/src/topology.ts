@@ -162,7 +162,9 @@ export const topology: Topology = {
     { name: 'raw_erp', description: 'SAP ERP tables copied from Oracle', writers: ['db-extractor'] },
     { name: 'raw_production', description: "production app tables copied from PostgreSQL", writers: ['db-extractor'] },
     { name: 'raw_rock_quality', description: "rock-quality supplier's Avro analyses", writers: ['s3-avro-sync'] },
-    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate', 'seismic-catalogue'] },
+    // Shared by several stages: written per table (each table's owner and writers), never as a whole,
+    // so only alert-evaluator can change the alarm history.
+    { name: 'ops', description: 'alarm history and pipeline runs (lineage, data quality)', writers: [] },
     { name: 'curated', description: 'batch tables that passed their quality checks (write-audit-publish); the marts read these', writers: ['quality-gate'] },
     { name: 'marts', description: 'views and tables for dashboards', writers: [] },
   ],
@@ -218,6 +220,8 @@ export const topology: Topology = {
       description: 'OpenLineage run events of every stage, flattened',
       contract: PipelineRunRow,
       owner: 'db-extractor',
+      // Every stage that reports lineage to BigQuery appends its runs here.
+      writers: ['alert-evaluator', 'db-extractor', 's3-avro-sync', 'lake-compactor', 'mobile-issues-sink', 'quality-gate'],
       partitioning: { field: 'eventTime', type: 'DAY' },
       clustering: ['jobName'],
     },
@@ -258,5 +262,10 @@ export const topology: Topology = {
         { prefix: 'quarantine/', deleteAfterDays: 90 },
       ],
     },
+  ],
+  readers: [
+    { name: 'analysts', description: 'the analytics team: the curated and raw layers, the marts and the operational history', datasets: ['raw_mobile', 'raw_erp', 'raw_production', 'raw_rock_quality', 'curated', 'marts', 'ops'], buckets: [] },
+    { name: 'dashboards', description: 'Grafana and Looker: the marts only', datasets: ['marts'], buckets: [] },
+    { name: 'ml-team', description: 'the ML team: the lake (hourly Parquet) and the event catalogue and features', datasets: ['marts', 'ops'], buckets: ['lake'] },
   ],
 };

@@ -55,6 +55,12 @@ export interface TableSpec {
   description: string;
   contract: TObject;
   owner: ServiceName;
+  /**
+   * Who may write rows, when not only the owner (lineage rows come from every
+   * stage). In a dataset without `writers` this is the table-level grant:
+   * nobody else can change the table.
+   */
+  writers?: ServiceName[];
   partitioning?: { field: string; type: 'DAY' | 'HOUR' | 'MONTH' };
   clustering?: string[];
 }
@@ -71,8 +77,24 @@ export interface ViewSpec {
 export interface DatasetSpec {
   name: string;
   description: string;
-  /** Who may write: the service accounts bound as data editors. */
+  /**
+   * Who may write the whole dataset (create tables in it, e.g. staging): the
+   * service accounts bound as data editors of the dataset. Keep it to the
+   * dataset's one stage; shared datasets (ops) grant per table instead.
+   */
   writers: ServiceName[];
+}
+
+/**
+ * People and tools that read, never write: bound as BigQuery data viewers on
+ * their datasets (and object viewers on their buckets). The members (a Google
+ * group or a service account) are chart values, `readers.<name>`.
+ */
+export interface ReaderSpec {
+  name: 'analysts' | 'dashboards' | 'ml-team';
+  description: string;
+  datasets: string[];
+  buckets: string[];
 }
 
 export interface BucketSpec {
@@ -92,6 +114,13 @@ export interface Topology {
   tables: TableSpec[];
   views: ViewSpec[];
   buckets: BucketSpec[];
+  readers: ReaderSpec[];
+}
+
+/** Every service that may write a table: dataset writers, the table's owner, and its listed writers. */
+export function tableWriters(topology: Pick<Topology, 'datasets'>, table: TableSpec): ServiceName[] {
+  const dataset = topology.datasets.find((d) => d.name === table.dataset);
+  return [...new Set([...(dataset?.writers ?? []), table.owner, ...(table.writers ?? [])])];
 }
 
 export function bucketName(bucket: Pick<BucketSpec, 'name'>, projectId: string): string {

@@ -78,6 +78,7 @@ test('drift: an ack deadline edited by hand is put back; a new contract column i
     tables: [{ dataset: 'drift_ops', name: 'rows', description: 'd', contract: Row, owner: 'db-extractor' }],
     views: [{ dataset: 'drift_ops', name: 'big_rows', description: 'd', owner: 'operators', query: (p) => `SELECT id FROM \`${p}.drift_ops.rows\` WHERE value > 10` }],
     buckets: [],
+    readers: [],
   };
   const options = { projectId, location: 'EU', logger };
   await provision(small, clients, options);

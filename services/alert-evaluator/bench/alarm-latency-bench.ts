@@ -5,7 +5,7 @@
 //   eval "$(tools/stack/stack.sh env)" && npx tsx --conditions=source services/alert-evaluator/bench/alarm-latency-bench.ts [blasts] [backlog]
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AlarmTransition, toBigQuerySchema } from '@mine/contracts';
@@ -31,7 +31,9 @@ function cpuSeconds(pid: number): number {
 }
 /** The shared stack's processes by name (PostgreSQL with all its backends). */
 function stackPids(): Record<string, number[]> {
-  const status = execFileSync('bash', [`${process.cwd().replace(/\/services\/alert-evaluator$/, '')}/tools/stack/stack.sh`, 'status'], { encoding: 'utf8' });
+  // stack.sh reports on stderr.
+  const result = spawnSync('bash', [`${process.cwd().replace(/\/services\/alert-evaluator$/, '')}/tools/stack/stack.sh`, 'status'], { encoding: 'utf8' });
+  const status = `${result.stdout}${result.stderr}`;
   const pid = (name: string) => Number(new RegExp(`${name} running \\(pid (\\d+)\\)`).exec(status)?.[1] ?? 0);
   const postmaster = pid('postgres');
   const backends = postmaster ? execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number) : [];

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import pg from 'pg';
 import type { PubSub } from '@google-cloud/pubsub';
 import type { BigQuery } from '@google-cloud/bigquery';
-import { MachineryIssueEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
+import { MachineryIssueEvent, SeismicEvent, SensorReadingBatch, compileValidator, decodeSensorReadings } from '@mine/contracts';
 import { Counter, Gauge, Publisher, Subscriber, createMetrics, observability, pubsubDataset, pubsubMetrics, splitList, startStreamLineage, type Logger } from '@mine/platform';
 import { alarmRoutes } from './api.js';
 import { TokenAuth } from './auth.js';
@@ -107,6 +107,16 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
       handle: async (message) => {
         await Promise.all(message.body.readings.map((reading) => evaluator.handleReading(reading)));
       },
+    }),
+    new Subscriber(pubsub, {
+      subscription: config.SEISMIC_EVENT_SUBSCRIPTION,
+      maxDeliveryAttempts: config.MAX_DELIVERY_ATTEMPTS,
+      validator: compileValidator(SeismicEvent),
+      deadLetterTopic: config.SEISMIC_EVENT_DEAD_LETTER_TOPIC,
+      maxInFlight: config.MAX_IN_FLIGHT,
+      logger,
+      metrics: pubsubCounters,
+      handle: (message) => evaluator.handleSeismicEvent(message.body),
     }),
     new Subscriber(pubsub, {
       subscription: config.ISSUE_SUBSCRIPTION,

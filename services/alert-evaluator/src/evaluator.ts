@@ -1,4 +1,5 @@
-import type { MachineryIssueEvent, SensorReading } from '@mine/contracts';
+import type { MachineryIssueEvent, SeismicEvent, SensorReading } from '@mine/contracts';
+import { seismicEventObservation } from './rules/seismic-event.js';
 import type { Counter, Gauge } from '@mine/platform';
 import type { Evaluation, RuleEngine } from './rules/engine.js';
 import type { Rules } from './rules/rules-config.js';
@@ -91,6 +92,16 @@ export class Evaluator {
       return 'evaluated';
     });
     this.metrics?.evaluated?.inc({ source: 'machinery-issues', outcome });
+  }
+
+  /** A catalogue event (or its relabel): one alarm per event; a redelivery of the same decision changes nothing. */
+  async handleSeismicEvent(event: SeismicEvent): Promise<void> {
+    const outcome = await this.store.transaction(async (tx) => {
+      if (!(await tx.firstDelivery('seismic-events', `${event.eventId}@${event.decidedAt}`))) return 'duplicate';
+      await tx.observe(seismicEventObservation(event, this.rules.for(event.site, event.zone).seismic));
+      return 'evaluated';
+    });
+    this.metrics?.evaluated?.inc({ source: 'seismic-events', outcome });
   }
 
   /** Time-driven rules: silent sensors and overdue high-severity issues. */

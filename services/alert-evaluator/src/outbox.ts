@@ -65,10 +65,16 @@ export class OutboxStore {
     return rows.map((r) => ({ seq: Number(r.transition_seq), attempts: r.attempts as number, transition: r.body as AlarmTransition })).sort((a, b) => a.seq - b.seq);
   }
 
+  /** Marks deliveries done; a transition every channel has is marked dispatched (what operators and tools wait on). */
   async delivered(channel: string, seqs: number[]): Promise<void> {
     if (seqs.length === 0) return;
     await this.pool.query(
-      `UPDATE ${this.s}.deliveries SET delivered_at = now(), attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE channel = $1 AND transition_seq = ANY($2::bigint[])`,
+      `WITH done AS (
+         UPDATE ${this.s}.deliveries SET delivered_at = now(), attempts = attempts + 1, claimed_until = NULL, last_error = NULL
+         WHERE channel = $1 AND transition_seq = ANY($2::bigint[]) RETURNING transition_seq)
+       UPDATE ${this.s}.transitions t SET dispatched_at = now()
+       WHERE t.seq IN (SELECT transition_seq FROM done) AND t.dispatched_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d WHERE d.transition_seq = t.seq AND d.channel <> $1 AND d.delivered_at IS NULL)`,
       [channel, seqs],
     );
   }

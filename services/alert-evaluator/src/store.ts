@@ -43,11 +43,13 @@ export class AlarmStore {
     await this.adoptUndispatched();
   }
 
-  /** Transitions recorded before the outbox (never handed to a channel) get their delivery rows. */
+  /** Transitions recorded before the outbox (undispatched, without delivery rows) get their delivery rows. */
   private async adoptUndispatched(): Promise<void> {
     await this.pool.query(
-      `WITH pending AS (UPDATE ${this.s}.transitions SET dispatched_at = now() WHERE dispatched_at IS NULL RETURNING seq)
-       INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, pending.seq FROM pending, unnest($1::text[]) AS channel ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${this.s}.deliveries (channel, transition_seq)
+       SELECT channel, t.seq FROM ${this.s}.transitions t, unnest($1::text[]) AS channel
+       WHERE t.dispatched_at IS NULL AND NOT EXISTS (SELECT 1 FROM ${this.s}.deliveries d WHERE d.transition_seq = t.seq)
+       ON CONFLICT DO NOTHING`,
       [this.channels],
     );
   }
@@ -220,14 +222,17 @@ export class AlarmTx {
       return;
     }
     if (outcome.change !== 'observed') return;
+    // A revision (a catalogue event relabelled) replaces level, message and details, even downwards, and is announced.
+    const revised = o.revise === true && (o.level !== current.level || o.message !== current.message);
+    const announce = outcome.announce || revised;
     // A transition re-announces the alarm with the observation's message and evidence.
     await this.client.query(
       `UPDATE ${this.s}.alarms SET count = count + 1, last_seen_at = $2, level = $3, state = $4,
          message = CASE WHEN $5 THEN $6 ELSE message END, details = CASE WHEN $5 THEN $7 ELSE details END, updated_at = now()
        WHERE alarm_id = $1`,
-      [current.alarm_id, new Date(outcome.lastSeenAtMs), outcome.level, outcome.state, outcome.announce, o.message, o.details],
+      [current.alarm_id, new Date(outcome.lastSeenAtMs), revised ? o.level : outcome.level, outcome.state, announce, o.message, o.details],
     );
-    if (outcome.announce) await this.record(current.alarm_id, current.state);
+    if (announce) await this.record(current.alarm_id, current.state);
   }
 
   /** Clears the open alarm once its condition has been normal for the hold time. */
@@ -277,7 +282,7 @@ export class AlarmTx {
     };
     // The transition and its delivery rows, one per channel, in one statement.
     await this.client.query(
-      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body, dispatched_at) VALUES ($1, $2, $3, now()) RETURNING seq)
+      `WITH t AS (INSERT INTO ${this.s}.transitions (transition_id, alarm_id, body) VALUES ($1, $2, $3) RETURNING seq)
        INSERT INTO ${this.s}.deliveries (channel, transition_seq) SELECT channel, t.seq FROM t, unnest($4::text[]) AS channel`,
       [transition.transitionId, alarmId, transition, this.channels],
     );

@@ -22,7 +22,8 @@ const WEBHOOK_SECRET = 'webhook-signing-secret';
 async function environment(t: import('node:test').TestContext) {
   const name = uniqueName('ae').replace(/_/g, '-');
   const topic = async (suffix: string) => (await pubsub.createTopic(`${name}-${suffix}`))[0];
-  const [readings, issues, alerts, readingsDlq, issuesDlq] = await Promise.all(['readings', 'issues', 'alerts', 'readings-dlq', 'issues-dlq'].map(topic));
+  const [readings, issues, alerts, readingsDlq, issuesDlq, seismic] = await Promise.all(['readings', 'issues', 'alerts', 'readings-dlq', 'issues-dlq', 'seismic'].map(topic));
+  const [seismicSub] = await seismic!.createSubscription(`${name}-seismic.sub`, { ackDeadlineSeconds: 20 });
   const [readingsSub] = await readings!.createSubscription(`${name}-readings.sub`, { ackDeadlineSeconds: 20 });
   const [issuesSub] = await issues!.createSubscription(`${name}-issues.sub`, { ackDeadlineSeconds: 20 });
   const [alertsSub] = await alerts!.createSubscription(`${name}-alerts.sub`);
@@ -54,6 +55,8 @@ async function environment(t: import('node:test').TestContext) {
     SENSOR_SUBSCRIPTION: `${name}-readings.sub`,
     SENSOR_DEAD_LETTER_TOPIC: `${name}-readings-dlq`,
     ISSUE_SUBSCRIPTION: `${name}-issues.sub`,
+    SEISMIC_EVENT_SUBSCRIPTION: `${name}-seismic.sub`,
+    SEISMIC_EVENT_DEAD_LETTER_TOPIC: `${name}-issues-dlq`,
     ISSUE_DEAD_LETTER_TOPIC: `${name}-issues-dlq`,
     ALERTS_TOPIC: `${name}-alerts`,
     ALARM_HISTORY_TABLE: `${dataset.id}.alarm_transitions`,
@@ -72,11 +75,11 @@ async function environment(t: import('node:test').TestContext) {
   };
   t.after(async () => {
     webhook.close();
-    await Promise.all([readingsSub, issuesSub, alertsSub, historySub, issuesDlqSub].map((s) => s!.delete().catch(() => undefined)));
-    await Promise.all([readings, issues, alerts, readingsDlq, issuesDlq].map((tp) => tp!.delete().catch(() => undefined)));
+    await Promise.all([readingsSub, issuesSub, alertsSub, historySub, issuesDlqSub, seismicSub].map((s) => s!.delete().catch(() => undefined)));
+    await Promise.all([readings, issues, alerts, readingsDlq, issuesDlq, seismic].map((tp) => tp!.delete().catch(() => undefined)));
     await dataset.delete({ force: true }).catch(() => undefined);
   });
-  return { webhookPort: (webhook.address() as AddressInfo).port, schema: config.PG_SCHEMA, readings: readings!, issues: issues!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
+  return { webhookPort: (webhook.address() as AddressInfo).port, schema: config.PG_SCHEMA, readings: readings!, issues: issues!, seismic: seismic!, alertsSub: alertsSub!, issuesDlqSub: issuesDlqSub!, dataset, webhookCalls, start };
 }
 
 const T0 = Date.UTC(2026, 10, 24, 6, 0, 0);
@@ -303,4 +306,55 @@ test('machinery: a critical issue raises at once and its resolution clears; bad 
   assert.equal(list.statusCode, 200);
   assert.deepEqual(list.json().alarms.map((a: { alarmId: string }) => a.alarmId), [alarm.alarmId]);
   assert.equal((await service.app.inject({ url: '/alarms?state=SOMETHING', headers: auth(VIEWER_TOKEN) })).statusCode, 400);
+});
+
+test('a catalogue event is one alarm with its stations and PPVs; its relabel as a blast updates that alarm; a redelivered decision changes nothing', async (t) => {
+  const ctx = await environment(t);
+  const service = await ctx.start();
+  t.after(() => service.close());
+  const stations = Array.from({ length: 12 }, (_, i) => ({ sensorId: `geo-${200 + i}`, zone: 'zone-2', distanceM: 60 + 15 * i, ppvMmS: 25 - i, pvsMmS: 26 - i, magnitude: 1.3, energyJ: 2e5 }));
+  const event = {
+    eventId: `south-decline.geo-200.${T0}`,
+    site: 'south-decline',
+    zone: 'zone-2',
+    kind: 'natural',
+    originTime: new Date(T0).toISOString(),
+    easting: 12_010,
+    northing: 49_330,
+    elevation: 985,
+    latitude: -30.76,
+    longitude: 121.48,
+    depthM: 15,
+    originTimeErrorMs: 0.5,
+    horizontalErrorMaxM: 4,
+    horizontalErrorMinM: 2,
+    horizontalErrorAzimuthDeg: 30,
+    errorConfidence: 0.95,
+    depthErrorM: 3,
+    rmsResidualMs: 0.8,
+    azimuthalGapDeg: 90,
+    stationCount: 12,
+    magnitude: 1.3,
+    magnitudeSpread: 0.05,
+    energyJ: 2e5,
+    arrivals: [],
+    stations,
+    decidedAt: new Date(T0 + 2000).toISOString(),
+  };
+  await publish(ctx.seismic, event);
+  await publish(ctx.seismic, event);
+  const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'seismic-event', limit: 10 }))[0], { what: 'seismic event alarm' });
+  assert.equal(raised.level, 'orange');
+  assert.equal(raised.subject, event.eventId);
+  assert.deepEqual((raised.details as { stations: { ppvMmS: number }[] }).stations.map((s) => s.ppvMmS), stations.map((s) => s.ppvMmS));
+  // The blast register matched it later: the same alarm, now naming the blast.
+  await publish(ctx.seismic, { ...event, kind: 'blast', blastId: 'SD-L2-0412', blastOffsetM: 3.1, decidedAt: new Date(T0 + 60_000).toISOString() });
+  const relabelled = await waitFor(async () => {
+    const [alarm] = await service.store.listAlarms({ ruleId: 'seismic-event', limit: 10 });
+    return alarm && (alarm.details as { blastId?: string }).blastId ? alarm : undefined;
+  }, { what: 'the relabelled alarm' });
+  assert.equal(relabelled.alarmId, raised.alarmId);
+  const all = await service.store.listAlarms({ ruleId: 'seismic-event', limit: 10 });
+  assert.equal(all.length, 1, 'one alarm for the event, through the duplicate and the relabel');
+  assert.equal(relabelled.count, 2, 'the duplicate decision did not count');
 });

@@ -28,6 +28,8 @@ export interface Observation {
   message: string;
   details: Record<string, unknown>;
   atMs: number;
+  /** replaces the open alarm's level, message and details even when lower (a corrected observation, not a repeat) */
+  revise?: boolean;
 }
 
 /** The condition was normal at a moment: after the hold time, its alarm clears. */

@@ -20,6 +20,8 @@ export const ZoneRules = Type.Object(
       rateWindowSeconds: Type.Integer({ minimum: 1, default: 600, description: 'window the event rate per zone is counted over' }),
       rateOrange: Type.Integer({ minimum: 1, default: 5, description: 'events per window that raise orange' }),
       rateRed: Type.Integer({ minimum: 1, default: 15, description: 'events per window that raise red' }),
+      eventOrangeMagnitude: Type.Number({ default: 1, description: 'a located natural event of this local magnitude raises orange (below: yellow)' }),
+      eventRedMagnitude: Type.Number({ default: 2, description: 'a located natural event of this local magnitude raises red' }),
     }),
     forecast: Type.Object({
       windowSeconds: Type.Integer({ minimum: 1, default: 600, description: 'width of each rate window in the inverse-rate fit' }),
