@@ -2,7 +2,7 @@
 // N at a time (each has a project of its own, so they do not see each other), prints the table, and writes
 // it to docs/reliability.md with the date and the commit.
 import { parseArgs } from 'node:util';
-import { writeReliabilityDoc, textTable } from './report.js';
+import { readPreviousResults, writeReliabilityDoc, textTable } from './report.js';
 import { runScenario } from './runner.js';
 import type { ScenarioResult } from './scenario.js';
 import { NOT_BUILT, RELIABILITY_INTRO } from './catalogue.js';
@@ -15,6 +15,8 @@ const { values, positionals } = parseArgs({
     fast: { type: 'boolean', default: false },
     'no-doc': { type: 'boolean', default: false },
     jobs: { type: 'string', default: '1' },
+    // Reruns some scenarios and replaces only their rows in docs/reliability.md (the others keep their run's date).
+    'update-doc': { type: 'boolean', default: false },
   },
 });
 const wanted = positionals.map((p) => p.toUpperCase());
@@ -41,7 +43,9 @@ const ORDER = ['K', 'P', 'B', 'G', 'D', 'W', 'R', 'C', 'L', 'S', 'M'];
 results.sort((a, b) => order(a.id) - order(b.id));
 console.log(textTable(results));
 if (!values['no-doc'] && !values.sabotage && !values.fast) {
-  writeReliabilityDoc(results, scenarios, RELIABILITY_INTRO);
+  const previous = values['update-doc'] ? readPreviousResults() : [];
+  const merged = [...previous.filter((p) => !results.some((r) => r.id === p.id)), ...results].sort((a, b) => order(a.id) - order(b.id));
+  writeReliabilityDoc(merged, scenarios, RELIABILITY_INTRO, values['update-doc'] ? results.map((r) => r.id) : undefined);
   console.error('[chaos] written to docs/reliability.md');
 }
 process.exitCode = results.some((r) => r.verdict === 'error') ? 1 : 0;

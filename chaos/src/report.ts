@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root } from './env.js';
 import type { Scenario, ScenarioResult } from './scenario.js';
@@ -50,17 +50,28 @@ function commit(): string {
 }
 
 /** docs/reliability.md: the table of this run with its date and commit, each failure's cause, and how each scenario was made to fail. */
-export function writeReliabilityDoc(results: ScenarioResult[], scenarios: Scenario[], intro: string): string {
+const RESULTS_JSON = () => join(root, 'docs/reliability.json');
+
+/** The results behind the last docs/reliability.md (kept beside it, so a rerun of some scenarios replaces only their rows). */
+export function readPreviousResults(): (ScenarioResult & { ranAt?: string; commit?: string })[] {
+  return existsSync(RESULTS_JSON()) ? (JSON.parse(readFileSync(RESULTS_JSON(), 'utf8')) as (ScenarioResult & { ranAt?: string; commit?: string })[]) : [];
+}
+
+export function writeReliabilityDoc(results: (ScenarioResult & { ranAt?: string; commit?: string })[], scenarios: Scenario[], intro: string, rerun?: string[]): string {
   const byId = new Map(scenarios.map((s) => [s.id, s]));
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const stamped = results.map((r) => (rerun === undefined || rerun.includes(r.id) || !r.ranAt ? { ...r, ranAt: now, commit: commit() } : r));
+  writeFileSync(RESULTS_JSON(), `${JSON.stringify(stamped, null, 1)}\n`);
+  const reruns = rerun ? stamped.filter((r) => rerun.includes(r.id)).map((r) => r.id) : [];
   const failed = results.filter((r) => r.verdict !== 'pass' && r.verdict !== 'not built');
   const text = [
     '# Reliability: what is lost, duplicated and late when things break',
     '',
     intro.trim(),
     '',
-    `## Last run: ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}, commit ${commit()}`,
+    `## Last run: ${stamped.find((r) => !reruns.includes(r.id))?.ranAt ?? now}, commit ${stamped.find((r) => !reruns.includes(r.id))?.commit ?? commit()}`,
     '',
-    `\`./dev chaos ${results.length === scenarios.length ? '' : results.map((r) => r.id).join(' ')}\`${results.length === scenarios.length ? '(every scenario)' : ''}`.replace('` (', '` ('),
+    reruns.length ? `Rerun later (\`./dev chaos --update-doc ${reruns.join(' ')}\`) at ${now}, commit ${commit()}: ${reruns.join(', ')}.` : '`./dev chaos` (every scenario).',
     '',
     markdownTable(results),
     '',

@@ -41,7 +41,7 @@ export class Devices {
       (sensor, i) => new SensorStream(sensor, { sampleRateHz: options.sampleRateHz ?? 100, packetSeconds: 1, noiseMmS: options.noiseMmS ?? 0.05, seed: 1000 + i }),
     );
     this.requestTimeoutMs = options.requestTimeoutMs ?? 5_000;
-    this.retryForMs = options.retryForMs ?? 120_000;
+    this.retryForMs = options.retryForMs ?? 60_000;
   }
 
   private target(): string | undefined {
@@ -112,9 +112,11 @@ export class Devices {
    */
   async run({ seconds, startS = Math.floor(Date.now() / 1000), paced = true, perRequest = 1, stop }: { seconds: number; startS?: number; paced?: boolean; perRequest?: number; stop?: () => boolean }): Promise<void> {
     const began = Date.now();
+    // A device that cannot get rid of its packets stops producing new ones to send after a while: the run stays bounded.
+    const giveUpAt = began + seconds * 1000 + 2 * this.retryForMs;
     await Promise.all(
       this.streams.map(async (stream) => {
-        for (let s = 0; s < seconds && !stop?.(); s += perRequest) {
+        for (let s = 0; s < seconds && !stop?.() && Date.now() < giveUpAt; s += perRequest) {
           const packets = Array.from({ length: Math.min(perRequest, seconds - s) }, (_, k) => stream.packet(startS + s + k));
           await this.deliver(stream.sensor, packets);
           if (paced) {

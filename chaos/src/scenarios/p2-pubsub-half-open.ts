@@ -37,6 +37,8 @@ export const p2: Scenario = {
         stages: [rig.topicStage(), await rig.until(() => rig.evaluatorStage(), 60_000)],
         deadLettered: rig.deadLettered(),
         notes: [`answers seen by devices: ${JSON.stringify(rig.devices.answers)}`, ...rig.cluster.crashes],
+        knownCause:
+          'publishes caught by the outage never settle (nor fail), so their requests keep their device\'s in-flight slot and the gateway answers those devices 503 device_in_flight for good (6 000+ refusals, still refusing 13 minutes after the outage) (services/sensor-gateway/src/device-limits.ts with the publisher)',
       };
     } finally {
       await rig.close();
