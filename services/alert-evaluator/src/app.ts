@@ -139,6 +139,7 @@ export async function buildAlertEvaluator(deps: AlertEvaluatorDependencies): Pro
             table: config.ALARM_HISTORY_TABLE.split('.')[1]!,
             alarmAfterFailures: config.DELIVERY_ALARM_AFTER_ATTEMPTS,
             health,
+            outbox: store.outbox,
             logger,
             metrics: pubsubCounters,
           }),

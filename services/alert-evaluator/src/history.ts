@@ -2,7 +2,7 @@ import type { BigQuery } from '@google-cloud/bigquery';
 import type { PubSub } from '@google-cloud/pubsub';
 import { AlarmTransition, compileValidator } from '@mine/contracts';
 import { Subscriber, type Logger, type PubSubMetrics } from '@mine/platform';
-import type { LaneHealth } from './outbox.js';
+import type { LaneHealth, OutboxStore } from './outbox.js';
 
 export const HISTORY_CHANNEL = 'bigquery-history';
 
@@ -15,6 +15,8 @@ export interface AlarmHistoryOptions {
   /** failed inserts in a row, in this replica, before the platform alarm */
   alarmAfterFailures: number;
   health: LaneHealth;
+  /** what the history already holds: the emulator ignores insertId, and real BigQuery dedupes only best effort */
+  outbox: OutboxStore;
   logger: Logger;
   metrics?: PubSubMetrics;
 }
@@ -38,6 +40,7 @@ export function alarmHistorySubscriber(pubsub: PubSub, options: AlarmHistoryOpti
     logger: options.logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
     handle: async ({ body: t }) => {
+      if (await options.outbox.historyHas(t.transitionId)) return;
       try {
         await options.bigquery
           .dataset(options.dataset)
@@ -49,6 +52,7 @@ export function alarmHistorySubscriber(pubsub: PubSub, options: AlarmHistoryOpti
         throw error;
       }
       failuresInARow = 0;
+      await options.outbox.historyWritten(t.transitionId);
       await options.health.recovered(HISTORY_CHANNEL).catch(() => undefined);
     },
   });

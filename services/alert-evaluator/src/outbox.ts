@@ -100,6 +100,16 @@ export class OutboxStore {
     return (rows[0]?.due as Date | null) ?? undefined;
   }
 
+  /** Whether the BigQuery history already holds the transition (the topic may carry it twice after a crash). */
+  async historyHas(transitionId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${this.s}.history_written WHERE transition_id = $1`, [transitionId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async historyWritten(transitionId: string): Promise<void> {
+    await this.pool.query(`INSERT INTO ${this.s}.history_written (transition_id) VALUES ($1) ON CONFLICT DO NOTHING`, [transitionId]);
+  }
+
   /** Delivery state of the given transitions, for the alarm's page. */
   async forTransitions(transitionIds: string[]) {
     const { rows } = await this.pool.query(

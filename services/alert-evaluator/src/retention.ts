@@ -45,6 +45,7 @@ const RULES: RetentionRule[] = [
     expired: (s) => `SELECT a.ctid FROM ${s}.alarms a WHERE a.state = 'CLEARED_ACK' AND a.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM ${s}.transitions t WHERE t.alarm_id = a.alarm_id) LIMIT $2`,
     cutoff: (p, now) => hours(p.historyDays * 24, now),
   },
+  { table: 'history_written', expired: (s) => `SELECT ctid FROM ${s}.history_written WHERE written_at < $1 LIMIT $2`, cutoff: (p, now) => hours(p.historyDays * 24, now) },
   { table: 'issue_positions', expired: (s) => `SELECT ctid FROM ${s}.issue_positions WHERE occurred_at < $1 LIMIT $2`, cutoff: (p, now) => hours(p.historyDays * 24, now) },
 ];
 

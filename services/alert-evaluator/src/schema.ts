@@ -83,6 +83,10 @@ export async function migrateSchema(pool: pg.Pool, s: string): Promise<void> {
         PRIMARY KEY (channel, transition_seq)
       );
       CREATE INDEX IF NOT EXISTS deliveries_due ON ${s}.deliveries (channel, transition_seq) WHERE delivered_at IS NULL;
+      CREATE TABLE IF NOT EXISTS ${s}.history_written (
+        transition_id uuid PRIMARY KEY,
+        written_at timestamptz NOT NULL DEFAULT now()
+      );
       CREATE TABLE IF NOT EXISTS ${s}.issue_positions (
         issue_id text PRIMARY KEY,
         occurred_at timestamptz NOT NULL,

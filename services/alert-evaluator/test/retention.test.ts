@@ -34,6 +34,7 @@ test('retention removes aged-out rows of every growing table, keeps recent ones 
     await q(`INSERT INTO $s.zone_ppv_minutes (site, zone, minute, max_ppv) VALUES ('s', $1, $2, 1)`, [key, at]);
     await q(`INSERT INTO $s.seismic_events (sensor_id, site, zone, on_time, peak_ratio) VALUES ($1, 's', 'z', $2, 5)`, [key, at]);
     await q(`INSERT INTO $s.issue_positions (issue_id, occurred_at, status) VALUES ($1, $2, 'resolved')`, [key, at]);
+    await q(`INSERT INTO $s.history_written (transition_id, written_at) VALUES (gen_random_uuid(), $1)`, [at]);
   }
   // Three closed alarms: an old one fully delivered, an old one with a delivery still pending, and a recent one.
   const alarm = async (subject: string, updatedAt: Date, delivered: boolean) => {
@@ -48,8 +49,8 @@ test('retention removes aged-out rows of every growing table, keeps recent ones 
 
   const retention = new Retention(pool, schema, { dedupeHours: 48, zonePpvHours: 48, eventDays: 30, historyDays: 90 }, logger);
   const deleted = await retention.runOnce(now, 1);
-  assert.deepEqual(deleted, { processed_messages: 1, zone_ppv_minutes: 1, seismic_events: 1, deliveries: 1, transitions: 1, alarms: 1, issue_positions: 1 });
-  for (const table of ['processed_messages', 'zone_ppv_minutes', 'seismic_events', 'issue_positions']) assert.equal((await q(`SELECT count(*)::int AS n FROM $s.${table}`)).rows[0].n, 1, table);
+  assert.deepEqual(deleted, { processed_messages: 1, zone_ppv_minutes: 1, seismic_events: 1, deliveries: 1, transitions: 1, alarms: 1, history_written: 1, issue_positions: 1 });
+  for (const table of ['processed_messages', 'zone_ppv_minutes', 'seismic_events', 'history_written', 'issue_positions']) assert.equal((await q(`SELECT count(*)::int AS n FROM $s.${table}`)).rows[0].n, 1, table);
   assert.deepEqual((await q(`SELECT subject FROM $s.alarms ORDER BY subject`)).rows.map((r) => r.subject), ['old-pending', 'recent'], 'an undelivered transition keeps its alarm');
-  assert.deepEqual(await retention.runOnce(now), { processed_messages: 0, zone_ppv_minutes: 0, seismic_events: 0, deliveries: 0, transitions: 0, alarms: 0, issue_positions: 0 });
+  assert.deepEqual(await retention.runOnce(now), { processed_messages: 0, zone_ppv_minutes: 0, seismic_events: 0, deliveries: 0, transitions: 0, alarms: 0, history_written: 0, issue_positions: 0 });
 });
