@@ -1,3 +1,0 @@
-import { scenarioKeepsPassing } from './verdict.js';
-
-scenarioKeepsPassing('D1');
