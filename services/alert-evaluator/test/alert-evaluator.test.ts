@@ -9,6 +9,7 @@ import { pullMessages, stackEnv, uniqueName, waitFor } from '@mine/testkit';
 import { buildAlertEvaluator, type AlertEvaluator } from '../src/app.js';
 import { TokenAuth } from '../src/auth.js';
 import { AlertEvaluatorEnv } from '../src/config.js';
+import { locatedEvent } from '../src/rules/seismic-event.fixture.js';
 
 const env = stackEnv();
 const pubsub = createPubSub(env.projectId);
@@ -313,34 +314,14 @@ test('a catalogue event is one alarm with its stations and PPVs; its relabel as 
   const service = await ctx.start();
   t.after(() => service.close());
   const stations = Array.from({ length: 12 }, (_, i) => ({ sensorId: `geo-${200 + i}`, zone: 'zone-2', distanceM: 60 + 15 * i, ppvMmS: 25 - i, pvsMmS: 26 - i, magnitude: 1.3, energyJ: 2e5 }));
-  const event = {
+  const event = locatedEvent({
     eventId: `south-decline.geo-200.${T0}`,
-    site: 'south-decline',
-    zone: 'zone-2',
-    kind: 'natural',
     originTime: new Date(T0).toISOString(),
-    easting: 12_010,
-    northing: 49_330,
-    elevation: 985,
-    latitude: -30.76,
-    longitude: 121.48,
-    depthM: 15,
-    originTimeErrorMs: 0.5,
-    horizontalErrorMaxM: 4,
-    horizontalErrorMinM: 2,
-    horizontalErrorAzimuthDeg: 30,
-    errorConfidence: 0.95,
-    depthErrorM: 3,
-    rmsResidualMs: 0.8,
-    azimuthalGapDeg: 90,
-    stationCount: 12,
     magnitude: 1.3,
-    magnitudeSpread: 0.05,
     energyJ: 2e5,
-    arrivals: [],
     stations,
     decidedAt: new Date(T0 + 2000).toISOString(),
-  };
+  });
   await publish(ctx.seismic, event);
   await publish(ctx.seismic, event);
   const raised = await waitFor(async () => (await service.store.listAlarms({ ruleId: 'seismic-event', limit: 10 }))[0], { what: 'seismic event alarm' });

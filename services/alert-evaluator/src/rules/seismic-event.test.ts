@@ -3,37 +3,19 @@ import assert from 'node:assert/strict';
 import type { SeismicEvent } from '@mine/contracts';
 import { Rules } from './rules-config.js';
 import { SEISMIC_EVENT_RULE, seismicEventObservation } from './seismic-event.js';
+import { locatedEvent } from './seismic-event.fixture.js';
 
 const seismic = new Rules({}).for('south-decline', 'zone-2').seismic;
-const event = (kind: SeismicEvent['kind'], magnitude: number): SeismicEvent => ({
-  eventId: 'south-decline.geo-036.1795489209130',
-  site: 'south-decline',
-  zone: 'zone-2',
-  kind,
-  originTime: '2026-11-24T03:00:09.120Z',
-  easting: 12_010,
-  northing: 49_330,
-  elevation: 985,
-  latitude: -30.76,
-  longitude: 121.48,
-  depthM: 15,
-  originTimeErrorMs: 0.5,
-  horizontalErrorMaxM: 4,
-  horizontalErrorMinM: 2,
-  horizontalErrorAzimuthDeg: 30,
-  errorConfidence: 0.95,
-  depthErrorM: 3,
-  rmsResidualMs: 0.8,
-  azimuthalGapDeg: 90,
-  stationCount: 12,
-  magnitude,
-  magnitudeSpread: 0.05,
-  energyJ: 1e5,
-  ...(kind === 'blast' ? { blastId: 'SD-L2-0412', blastOffsetM: 3.2 } : {}),
-  arrivals: [],
-  stations: Array.from({ length: 12 }, (_, i) => ({ sensorId: `geo-${100 + i}`, zone: 'zone-2', distanceM: 50 + 10 * i, ppvMmS: 30 - i, pvsMmS: 31 - i, magnitude, energyJ: 1e5 })),
-  decidedAt: '2026-11-24T03:00:11.000Z',
-});
+const event = (kind: SeismicEvent['kind'], magnitude: number): SeismicEvent =>
+  locatedEvent({
+    eventId: 'south-decline.geo-036.1795489209130',
+    kind,
+    originTime: '2026-11-24T03:00:09.120Z',
+    magnitude,
+    ...(kind === 'blast' ? { blastId: 'SD-L2-0412', blastOffsetM: 3.2 } : {}),
+    stations: Array.from({ length: 12 }, (_, i) => ({ sensorId: `geo-${100 + i}`, zone: 'zone-2', distanceM: 50 + 10 * i, ppvMmS: 30 - i, pvsMmS: 31 - i, magnitude, energyJ: 1e5 })),
+    decidedAt: '2026-11-24T03:00:11.000Z',
+  });
 
 test('one alarm per event, graded by magnitude, with every station and its PPV as details', () => {
   const small = seismicEventObservation(event('natural', 0.4), seismic);
